@@ -1,0 +1,2 @@
+#include <stb_image.h>
+#include <stb_image_resize.h>

@@ -1,0 +1,1 @@
+// GANCheckpoint: placeholder until its issue lands.

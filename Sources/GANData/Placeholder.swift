@@ -1,0 +1,1 @@
+// GANData: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// GANDistributed: placeholder until its issue lands.

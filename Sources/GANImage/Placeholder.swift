@@ -1,0 +1,1 @@
+// GANImage: placeholder until its issue lands.

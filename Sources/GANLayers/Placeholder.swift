@@ -1,0 +1,1 @@
+// GANLayers: placeholder until its issue lands.

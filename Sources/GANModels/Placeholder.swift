@@ -1,0 +1,1 @@
+// GANModels: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// GANOptim: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// GANTraining: placeholder until its issue lands.

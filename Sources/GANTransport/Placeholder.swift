@@ -1,0 +1,1 @@
+// GANTransport: placeholder until its issue lands.

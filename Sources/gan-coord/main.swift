@@ -1,0 +1,1 @@
+print("gan-coord: not implemented yet")

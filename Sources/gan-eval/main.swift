@@ -1,0 +1,1 @@
+print("gan-eval: not implemented yet")

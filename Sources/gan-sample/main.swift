@@ -1,0 +1,1 @@
+print("gan-sample: not implemented yet")

@@ -1,0 +1,1 @@
+print("gan-train: not implemented yet")

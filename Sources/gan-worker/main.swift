@@ -1,0 +1,1 @@
+print("gan-worker: not implemented yet")

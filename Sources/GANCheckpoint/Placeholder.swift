@@ -1,1 +1,0 @@
-// GANCheckpoint: placeholder until its issue lands.

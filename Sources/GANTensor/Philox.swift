@@ -54,10 +54,20 @@ public struct RandomStream: Sendable {
     public let b: UInt32
 
     public init(seed: UInt64, purpose: RandomPurpose, a: UInt64 = 0, b: UInt32 = 0) {
-        philox = Philox4x32(seed: seed)
+        self.init(philox: Philox4x32(seed: seed), purpose: purpose, a: a, b: b)
+    }
+
+    public init(philox: Philox4x32, purpose: RandomPurpose, a: UInt64, b: UInt32) {
+        self.philox = philox
         self.purpose = purpose
         self.a = a
         self.b = b
+    }
+
+    /// An independent sub-stream, e.g. one per layer: `index` is mixed into the high 16 bits of
+    /// `a`, which steps never reach.
+    public func substream(_ index: Int) -> RandomStream {
+        RandomStream(philox: philox, purpose: purpose, a: a ^ (UInt64(index + 1) << 48), b: b)
     }
 
     /// The 4 × 32-bit block number `index` of this stream.

@@ -1,1 +1,0 @@
-// GANData: placeholder until its issue lands.

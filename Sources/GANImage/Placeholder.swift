@@ -1,1 +1,0 @@
-// GANImage: placeholder until its issue lands.

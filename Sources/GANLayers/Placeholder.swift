@@ -1,1 +1,0 @@
-// GANLayers: placeholder until its issue lands.

@@ -1,0 +1,79 @@
+import GANTensor
+
+/// Everything one forward/backward of a `Network` on a batch needs, allocated once: the
+/// activations of every layer, their gradients, the parameter gradients (the network's flat layout),
+/// the batch statistics and each layer's work tensors.
+///
+/// One workspace per shard: shards then run on different threads without sharing any mutable state
+/// but the network's parameters, which they only read.
+public final class Workspace {
+    public let network: Network
+    public let batch: Int
+    /// activations[0] is the input [N, in], activations[i + 1] the output of layer i.
+    public let activations: [Tensor]
+    /// activationGradients[i] = dL/d activations[i].
+    public let activationGradients: [Tensor]
+    /// dL/d parameters [P], accumulated by `backward`; zeroed by `zeroGradients`.
+    public let gradients: Tensor
+    /// Batch statistics of the last training forward [statisticsCount].
+    public let statistics: Tensor
+    let scratch: [[Tensor]]
+    let emptyBuffer = Tensor(shape: [1])
+
+    init(network: Network, batch: Int) {
+        precondition(batch > 0, "A workspace needs a positive batch size; got \(batch).")
+        self.network = network
+        self.batch = batch
+        activations = network.shapes.map { Tensor(shape: [batch] + $0) }
+        activationGradients = network.shapes.map { Tensor(shape: [batch] + $0) }
+        gradients = Tensor(shape: [network.parameterCount])
+        statistics = Tensor(shape: [Swift.max(network.statisticsCount, 1)])
+        scratch = network.layers.enumerated().map { $0.element.makeScratch(batch: batch, input: network.shapes[$0.offset]) }
+    }
+
+    /// The input [N, in]; callers write samples here before `forward`.
+    public var input: Tensor { activations[0] }
+    /// The output [N, out] of the last forward.
+    public var output: Tensor { activations[activations.count - 1] }
+    /// dL/d output [N, out]; callers write it before `backward`.
+    public var outputGradient: Tensor { activationGradients[activationGradients.count - 1] }
+    /// dL/d input [N, in], written by `backward(needInputGradient: true)`.
+    public var inputGradient: Tensor { activationGradients[0] }
+
+    /// A view of the gradient of the parameter named `name`, or nil.
+    public func gradient(_ name: String) -> Tensor? {
+        network.parameterLayout.first { $0.name == name }.map {
+            Tensor(viewing: gradients.ptr + $0.offset, shape: $0.shape, owner: gradients)
+        }
+    }
+
+    /// Sets all parameter gradients to zero (its own call, as in PyTorch's zero_grad).
+    public func zeroGradients() { gradients.zero() }
+
+    private func call(_ i: Int, training: Bool, random: RandomStream?) -> LayerCall {
+        LayerCall(x: activations[i], y: activations[i + 1],
+                  params: network.parameters.ptr + network.paramOffsets[i],
+                  grads: gradients.ptr + network.paramOffsets[i],
+                  buffers: network.buffers.count > 0 ? network.buffers.ptr + network.bufferOffsets[i] : emptyBuffer.ptr,
+                  stats: statistics.ptr + network.statOffsets[i],
+                  scratch: scratch[i], training: training,
+                  random: random?.substream(i))
+    }
+
+    /// Runs every layer on `input`. In training mode BatchNorm uses and reports batch statistics
+    /// (into `statistics`) and dropout draws its masks from `random`.
+    public func forward(training: Bool, random: RandomStream? = nil) {
+        for i in network.layers.indices {
+            network.layers[i].forward(call(i, training: training, random: random))
+        }
+    }
+
+    /// Back-propagates `outputGradient` through every layer, accumulating parameter gradients.
+    /// The input gradient is computed only when asked for (D's, to train G through it).
+    public func backward(needInputGradient: Bool, training: Bool = true, random: RandomStream? = nil) {
+        for i in network.layers.indices.reversed() {
+            let dx: Tensor? = (i > 0 || needInputGradient) ? activationGradients[i] : nil
+            network.layers[i].backward(call(i, training: training, random: random), dy: activationGradients[i + 1], dx: dx)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import GANTensor
+
+/// Adam with PyTorch's semantics (torch.optim.Adam, no weight decay, no amsgrad), over one flat
+/// parameter buffer: a single loop updates every parameter of a network.
+///
+///   m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,
+///   p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+///
+/// The defaults are DCGAN's: lr 2e-4, betas (0.5, 0.999), eps 1e-8.
+public final class Adam {
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let eps: Float
+    /// First moment (PyTorch's exp_avg) [P].
+    public let m: Tensor
+    /// Second moment (PyTorch's exp_avg_sq) [P].
+    public let v: Tensor
+    /// Steps taken so far (PyTorch's `step` state).
+    public var step: Int = 0
+
+    public init(parameterCount: Int, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
+                eps: Float = 1e-8) {
+        precondition(learningRate >= 0 && (0..<1).contains(beta1) && (0..<1).contains(beta2) && eps >= 0,
+                     "Adam needs lr ≥ 0, betas in [0, 1) and eps ≥ 0; got lr \(learningRate), betas (\(beta1), \(beta2)), eps \(eps).")
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        m = Tensor(shape: [parameterCount])
+        v = Tensor(shape: [parameterCount])
+    }
+
+    /// Applies one update to `parameters` [P] with gradient `gradient` [P].
+    public func update(_ parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>) {
+        step += 1
+        // PyTorch computes the bias corrections in double precision and the per-element update in
+        // float: step_size = lr / bc1, denom = sqrt(v) / sqrt(bc2) + eps.
+        let bc1 = 1 - pow(Double(beta1), Double(step))
+        let bc2 = 1 - pow(Double(beta2), Double(step))
+        let stepSize = Float(Double(learningRate) / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        let b2 = beta2, e = eps
+        let w = 1 - beta1
+        let mp = m.ptr, vp = v.ptr
+        for i in 0..<m.count {
+            let g = gradient[i]
+            // m.lerp_(g, 1 − β₁), with PyTorch's two-branch lerp so the bits follow it closely.
+            mp[i] = w < 0.5 ? mp[i] + w * (g - mp[i]) : g - (g - mp[i]) * (1 - w)
+            vp[i] = vp[i] * b2 + (1 - b2) * g * g
+            let denom = vp[i].squareRoot() / bc2Sqrt + e
+            parameters[i] -= stepSize * (mp[i] / denom)
+        }
+    }
+
+    /// Resets the moments and the step count.
+    public func reset() {
+        m.zero()
+        v.zero()
+        step = 0
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif

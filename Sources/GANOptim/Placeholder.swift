@@ -1,1 +1,0 @@
-// GANOptim: placeholder until its issue lands.

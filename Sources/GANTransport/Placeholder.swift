@@ -1,1 +1,0 @@
-// GANTransport: placeholder until its issue lands.

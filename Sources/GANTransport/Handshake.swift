@@ -1,0 +1,95 @@
+/// The shared secret a worker presents in its hello.
+///
+/// CURVE (when enabled) decides which machines may connect at all; the token additionally ties a
+/// worker to one run, so a worker started for another job, or a stray process on the loopback
+/// interface, is turned away with a reject message.
+public struct JobToken: Equatable, Sendable, CustomStringConvertible {
+    /// The token text (what the worker passes, e.g. from `--token` or a file).
+    public let text: String
+
+    public init(_ text: String) { self.text = text }
+
+    /// 32 random bytes as 64 hex digits, from the system's cryptographic generator.
+    public static func generate() -> JobToken {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        return JobToken(bytes.map { String(format2: $0) }.joined())
+    }
+
+    /// Compares in time that depends only on the lengths, not on where the first difference is,
+    /// so response timing does not leak the token byte by byte.
+    public func matches(_ candidate: String) -> Bool {
+        JobToken.constantTimeEqual(Array(text.utf8), Array(candidate.utf8))
+    }
+
+    /// Byte comparison whose running time does not depend on the contents.
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var diff = UInt64(a.count ^ b.count)
+        let n = max(a.count, b.count)
+        for i in 0..<n {
+            let x = i < a.count ? a[i] : 0
+            let y = i < b.count ? b[i] : 0
+            diff |= UInt64(x ^ y)
+        }
+        return diff == 0
+    }
+
+    /// Never prints the secret.
+    public var description: String { "JobToken(\(text.utf8.count) bytes)" }
+}
+
+/// The coordinator's side of the handshake: checks a hello's version and token, assigns worker
+/// ids, and builds the welcome or reject reply to send back to the same peer.
+///
+/// Not thread-safe (a value type): keep it with the coordinator's receive loop.
+public struct HelloGate {
+    /// The outcome of one hello.
+    public enum Admission {
+        /// Admitted: send `reply` (a welcome) back.
+        case welcome(workerID: UInt32, capabilities: WorkerCapabilities, reply: Message)
+        /// Refused: send `reply` (a reject) back and forget the peer.
+        case reject(error: TransportError, reply: Message)
+    }
+
+    public let jobID: UInt64
+    public let token: JobToken
+    public let runConfig: [UInt8]
+    /// The next worker id to hand out (ids start at 1; 0 means "not yet assigned").
+    public private(set) var nextWorkerID: UInt32 = 1
+    /// Most workers admitted; later hellos get `RejectCode.jobFull`.
+    public var maxWorkers: Int
+
+    public init(jobID: UInt64, token: JobToken, runConfig: [UInt8], maxWorkers: Int = Int(UInt32.max - 1)) {
+        self.jobID = jobID
+        self.token = token
+        self.runConfig = runConfig
+        self.maxWorkers = maxWorkers
+    }
+
+    /// Decides on one hello.
+    public mutating func admit(_ hello: Message) -> Admission {
+        guard hello.header.version == MessageHeader.currentVersion else {
+            return refuse(.unsupportedVersion(hello.header.version), code: .unsupportedVersion)
+        }
+        let payload: HelloPayload
+        do {
+            payload = try hello.helloPayload()
+        } catch let e as TransportError {
+            return refuse(e, code: .malformedHello)
+        } catch {
+            return refuse(.malformedPayload("\(error)"), code: .malformedHello)
+        }
+        guard token.matches(payload.token) else { return refuse(.badToken, code: .badToken) }
+        guard Int(nextWorkerID) <= maxWorkers else {
+            return refuse(.malformedPayload("job full: \(maxWorkers) workers"), code: .jobFull)
+        }
+        let id = nextWorkerID
+        nextWorkerID += 1
+        return .welcome(workerID: id, capabilities: payload.capabilities,
+                        reply: .welcome(jobID: jobID, workerID: id, runConfig: runConfig))
+    }
+
+    private func refuse(_ error: TransportError, code: RejectCode) -> Admission {
+        .reject(error: error, reply: .reject(jobID: jobID, code: code, reason: code.description))
+    }
+}

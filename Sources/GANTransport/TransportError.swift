@@ -20,6 +20,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     case headerLengthMismatch(expected: Int, actual: Int)
     /// More tensor frames declared than the receiver accepts.
     case tooManyTensorFrames(count: Int, limit: Int)
+    /// More frames arrived than any valid message has (header + meta + the tensor limit).
+    case tooManyFrames(count: Int, limit: Int)
     /// The declared meta frame is larger than the receiver accepts.
     case metaTooLarge(byteCount: Int, limit: Int)
     /// The message (declared or actual bytes) is larger than the receiver accepts.
@@ -85,6 +87,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
             return "header frame is \(a) bytes, header declares \(e)"
         case .tooManyTensorFrames(let c, let l):
             return "\(c) tensor frames declared, limit \(l)"
+        case .tooManyFrames(let c, let l):
+            return "\(c) frames in one message, limit \(l)"
         case .metaTooLarge(let n, let l):
             return "meta frame of \(n) bytes, limit \(l)"
         case .messageTooLarge(let n, let l):
@@ -117,7 +121,7 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
         case .unknownPeer(let p):
             return "unknown or disconnected peer \(p)"
         case .peerRequired:
-            return "a ROUTER endpoint needs a peer to send to"
+            return "a coordinator (ROUTER) endpoint needs a peer to send to; a worker (DEALER) endpoint takes none"
         case .closed:
             return "endpoint is closed"
         case .invalidAddress(let a):

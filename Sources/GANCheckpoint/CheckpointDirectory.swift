@@ -67,6 +67,22 @@ public struct CheckpointDirectory: Sendable {
     /// The path of the checkpoint with the highest step, or nil when there is none.
     public func latest() throws -> String? { try list().last?.path }
 
+    /// The newest checkpoint that reads and validates, with the errors of any newer ones skipped
+    /// because they are damaged; nil when there is no checkpoint at all or none is valid.
+    ///
+    /// Resuming code should log `skipped`: silently falling back hides lost training steps.
+    public func latestValid() throws -> (file: SafeTensorsFile, skipped: [CheckpointError])? {
+        var skipped: [CheckpointError] = []
+        for e in try list().reversed() {
+            do {
+                return (try SafeTensorsFile.read(path: e.path), skipped)
+            } catch let error as CheckpointError {
+                skipped.append(error)
+            }
+        }
+        return nil
+    }
+
     /// Writes `bytes` as the checkpoint for `step` durably (creating the folder if needed) and
     /// returns its path.
     @discardableResult

@@ -9,7 +9,7 @@ import Darwin
 /// `decode` checks everything before returning, so a value of this type always describes a
 /// well-formed file whose data matches its checksum; accessors only check what the caller asks
 /// for (names, dtypes, shapes).
-public struct SafeTensorsFile {
+public struct SafeTensorsFile: Sendable {
     /// The file name used in error messages.
     public let path: String
     /// All `__metadata__` entries, including the reserved `format`, `format_version`, `checksum`.

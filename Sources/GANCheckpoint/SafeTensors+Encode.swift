@@ -61,7 +61,9 @@ public struct SafeTensorsWriter {
 
     /// Adds a copy of `tensor` under `name`, with the tensor's shape.
     public mutating func add(name: String, tensor: Tensor) {
-        add(name: name, shape: tensor.shape, floats: UnsafeBufferPointer(tensor.buffer))
+        withExtendedLifetime(tensor) {
+            add(name: name, shape: tensor.shape, floats: UnsafeBufferPointer(tensor.buffer))
+        }
     }
 
     /// Adds an int64 tensor of `product(shape)` values; `shape` defaults to a vector.

@@ -52,6 +52,30 @@ final class CheckpointDirectoryTests: XCTestCase {
         XCTAssertEqual(try dir.latest(), dir.path(forStep: 100))
     }
 
+    func testLatestValidSkipsDamagedNewerCheckpointsAndReportsThem() throws {
+        let dir = CheckpointDirectory(root: root)
+        XCTAssertNil(try dir.latestValid())
+        for step in [10, 20] {
+            var w = SafeTensorsWriter(metadata: ["step": String(step)])
+            w.add(name: "x", shape: [1], floats: [Float(step)])
+            try dir.write(w.encode(), step: step)
+        }
+        var damaged = sampleCheckpoint()
+        damaged[damaged.count - 1] ^= 1
+        try dir.write(damaged, step: 30)
+        try dir.write(Array(sampleCheckpoint().prefix(100)), step: 40)
+
+        let found = try XCTUnwrap(try dir.latestValid())
+        XCTAssertEqual(found.file.metadata["step"], "20")
+        XCTAssertEqual(found.file.path, dir.path(forStep: 20))
+        XCTAssertEqual(found.skipped.map(\.kind), [.truncated, .checksumMismatch])
+        XCTAssertEqual(found.skipped.map(\.path), [dir.path(forStep: 40), dir.path(forStep: 30)])
+
+        try dir.write(damaged, step: 10)
+        try dir.write(damaged, step: 20)
+        XCTAssertNil(try dir.latestValid(), "no valid checkpoint left")
+    }
+
     func testCheckpointsFolderThatIsAFileIsAnError() throws {
         XCTAssertTrue(FileManager.default.createFile(atPath: root + "/checkpoints", contents: Data()))
         assertThrowsCheckpointError(.io, [root + "/checkpoints", "not a folder"]) { _ = try CheckpointDirectory(root: root).list() }

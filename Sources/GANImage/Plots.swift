@@ -10,8 +10,9 @@ import Foundation
 public func linePlot(series: [(name: String, values: [(x: Double, y: Double)])],
                      title: String = "", xLabel: String = "", yLabel: String = "",
                      width: Int = 800, height: Int = 400) -> RGBImage {
-    let xs = series.flatMap { $0.values.filter { $0.y.isFinite }.map(\.x) }
-    let ys = series.flatMap { $0.values.filter { $0.x.isFinite }.map(\.y) }
+    // Only points that will be drawn (both coordinates finite) decide the axes.
+    let drawn = series.flatMap { $0.values.filter { $0.x.isFinite && $0.y.isFinite } }
+    let xs = drawn.map(\.x), ys = drawn.map(\.y)
     let xRange = displayRange(xs, pad: 0) ?? 0...1
     let yRange = displayRange(ys, pad: 0.05) ?? 0...1
     var canvas = PlotCanvas(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
@@ -40,7 +41,7 @@ public func linePlot(series: [(name: String, values: [(x: Double, y: Double)])],
         }
         endRun()
     }
-    if xs.isEmpty || ys.isEmpty { canvas.drawCenteredNote("no data") }
+    if drawn.isEmpty { canvas.drawCenteredNote("no data") }
     let legend = series.enumerated().map { k, s in
         (name: s.name, color: plotSeriesColors[k % plotSeriesColors.count], mark: LegendMark.line)
     }

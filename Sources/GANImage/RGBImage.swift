@@ -155,18 +155,33 @@ public struct RGBImage: Equatable {
         let x0 = Swift.max(x, 0), x1 = Swift.min(x + w, width)
         let y0 = Swift.max(y, 0), y1 = Swift.min(y + h, height)
         guard x0 < x1, y0 < y1 else { return }
-        for yy in y0..<y1 {
-            for xx in x0..<x1 { set(x: xx, y: yy, color) }
+        let rowLength = width
+        pixels.withUnsafeMutableBufferPointer { p in
+            for yy in y0..<y1 {
+                var i = (yy * rowLength + x0) * 3
+                for _ in x0..<x1 {
+                    p[i] = color.r
+                    p[i + 1] = color.g
+                    p[i + 2] = color.b
+                    i += 3
+                }
+            }
         }
     }
 
     /// Copies `other` with its top-left corner at (`x`, `y`), clipped to this picture.
     public mutating func draw(_ other: RGBImage, atX x: Int, y: Int) {
-        for sy in 0..<other.height {
-            let ty = y + sy
-            guard ty >= 0 && ty < height else { continue }
-            for sx in 0..<other.width {
-                set(x: x + sx, y: ty, other[sx, sy])
+        let x0 = Swift.max(x, 0), x1 = Swift.min(x + other.width, width)
+        let y0 = Swift.max(y, 0), y1 = Swift.min(y + other.height, height)
+        guard x0 < x1, y0 < y1 else { return }
+        let rowLength = width
+        pixels.withUnsafeMutableBufferPointer { dst in
+            other.pixels.withUnsafeBufferPointer { src in
+                for ty in y0..<y1 {
+                    let from = ((ty - y) * other.width + (x0 - x)) * 3
+                    let to = (ty * rowLength + x0) * 3
+                    (dst.baseAddress! + to).update(from: src.baseAddress! + from, count: (x1 - x0) * 3)
+                }
             }
         }
     }

@@ -33,12 +33,14 @@ enum FileBytes {
     /// Inflates a gzip stream (one or more concatenated members) with zlib.
     static func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
         let redownload = "The compressed file is damaged or was cut off; download it again (and check `gzip -t` passes)."
-        // The trailer's ISIZE (size mod 2^32) is a good first guess for the output size.
+        // The trailer's ISIZE (size mod 2^32) is a good first guess for the output size. In a
+        // truncated file those four bytes are arbitrary, so never trust more than deflate's
+        // maximum ratio (1032:1) allows; the buffer grows if the guess is short.
         var capacity = input.count * 4
         if input.count >= 18 {
             let n = input.count
             let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-            if isize > 0 && isize < 1 << 32 { capacity = isize }
+            if isize > 0 { capacity = Swift.min(isize, input.count * 1032) }
         }
         var output = [UInt8](repeating: 0, count: Swift.max(capacity, 1024))
         var produced = 0

@@ -47,9 +47,10 @@ enum FileIO {
     /// Writes all of `bytes` to `fd`, retrying short writes and interrupted calls.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return } // nothing to write
             var done = 0
             while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                let n = write(fd, base + done, raw.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     let e = errno

@@ -24,7 +24,8 @@ extension SafeTensorsFile {
         bytes.withUnsafeBytes { raw in
             let src = UnsafeRawBufferPointer(rebasing: raw[(dataStart + t.dataOffsets.lowerBound)..<(dataStart + t.dataOffsets.upperBound)])
             #if _endian(little)
-            UnsafeMutableRawPointer(base).copyMemory(from: src.baseAddress!, byteCount: src.count)
+            guard let from = src.baseAddress else { return } // cannot happen: count > 0
+            UnsafeMutableRawPointer(base).copyMemory(from: from, byteCount: src.count)
             #else
             for k in 0..<t.count {
                 base[k] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)))

@@ -126,8 +126,11 @@ public final class GIFAnimation {
             sink.data.append(bytes, count: Int(count))
             return count
         }
-        // `sink` outlives the GifFileType: it is released only after EGifCloseFile below.
-        guard let gif = EGifOpen(Unmanaged.passUnretained(sink).toOpaque(), output, &status) else {
+        // giflib holds `sink` as UserData until EGifCloseFile, which still writes the trailer through
+        // it, so keep it retained explicitly; this defer runs after the closing one below.
+        let context = Unmanaged.passRetained(sink)
+        defer { context.release() }
+        guard let gif = EGifOpen(context.toOpaque(), output, &status) else {
             throw ImageError.encoding("EGifOpen: \(gifError(status))")
         }
         var closed = false
@@ -180,7 +183,7 @@ public final class GIFAnimation {
         guard EGifCloseFile(gif, &closeStatus) == GIF_OK else {
             throw ImageError.encoding("EGifCloseFile: \(gifError(closeStatus))")
         }
-        return withExtendedLifetime(sink) { sink.data }
+        return sink.data
     }
 }
 

@@ -20,6 +20,7 @@ func byteFromUnit(_ v: Float) -> UInt8 {
 ///   - padValue: gray level of the padding.
 /// - Returns: an image of width `cols * (W * scale + padding) + padding` and
 ///   height `rows * (H * scale + padding) + padding`; empty cells of the last row stay `padValue`.
+///   With `N` = 0 the picture holds padding only.
 public func makeGrid(_ samples: Tensor, columns: Int, padding: Int = 2, scale: Int = 1,
                      padValue: UInt8 = 0) -> RGBImage {
     precondition(samples.shape.count == 4, "makeGrid expects [N, C, H, W]; got \(samples.shape).")

@@ -7,6 +7,8 @@ import Foundation
 /// infinite coordinate are skipped and break the line, so a divergence shows as a gap; a point
 /// with no finite neighbour is drawn as a dot. The axes span the finite data (y padded by 5%);
 /// constant data gets a window around its value, and a plot without data shows "no data".
+/// Series are drawn in the order given (sort by x first). Plots need at least 120 × 100 pixels;
+/// text grows with the picture (doubling at 600 × 600).
 public func linePlot(series: [(name: String, values: [(x: Double, y: Double)])],
                      title: String = "", xLabel: String = "", yLabel: String = "",
                      width: Int = 800, height: Int = 400) -> RGBImage {

@@ -10,7 +10,7 @@
 //     -> GANData, GANImage, GANCheckpoint (data sets, pictures, safetensors)
 //     -> GANTraining (shard tree, step, trainer)
 //     -> GANTransport (ZeroMQ, wire format) -> GANDistributed (coordinator, worker)
-//     -> thin executables (gan-train, gan-sample, gan-eval, gan-coord, gan-worker)
+//     -> GANCommandLine (shared flags) -> thin executables (gan-train, gan-sample, gan-eval, gan-coord, gan-worker)
 import PackageDescription
 
 /// Numeric targets are compiled whole-module with bounds checks off in release builds:
@@ -57,12 +57,15 @@ let package = Package(
         .target(name: "GANTransport", dependencies: ["CZeroMQ", logging], swiftSettings: fast),
         .target(name: "GANDistributed", dependencies: ["GANTraining", "GANTransport", logging], swiftSettings: fast),
 
+        // The flags shared by every command (one definition, so gan-train and gan-coord agree).
+        .target(name: "GANCommandLine", dependencies: ["GANTraining", argumentParser, logging]),
+
         // Thin executables: argument parsing and wiring only.
-        .executableTarget(name: "gan-train", dependencies: ["GANTraining", argumentParser, logging]),
-        .executableTarget(name: "gan-sample", dependencies: ["GANTraining", argumentParser, logging]),
-        .executableTarget(name: "gan-eval", dependencies: ["GANTraining", argumentParser, logging]),
-        .executableTarget(name: "gan-coord", dependencies: ["GANDistributed", argumentParser, logging]),
-        .executableTarget(name: "gan-worker", dependencies: ["GANDistributed", argumentParser, logging]),
+        .executableTarget(name: "gan-train", dependencies: ["GANCommandLine", argumentParser, logging]),
+        .executableTarget(name: "gan-sample", dependencies: ["GANCommandLine", argumentParser, logging]),
+        .executableTarget(name: "gan-eval", dependencies: ["GANCommandLine", argumentParser, logging]),
+        .executableTarget(name: "gan-coord", dependencies: ["GANDistributed", "GANCommandLine", argumentParser, logging]),
+        .executableTarget(name: "gan-worker", dependencies: ["GANDistributed", "GANCommandLine", argumentParser, logging]),
 
         // Tests mirror Sources: one test target per library target.
         .testTarget(name: "GANTensorTests", dependencies: ["GANTensor"]),

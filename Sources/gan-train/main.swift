@@ -1,1 +1,26 @@
-print("gan-train: not implemented yet")
+import ArgumentParser
+import Foundation
+import GANCommandLine
+import GANTensor
+import GANTraining
+
+/// `gan-train`: the whole run in one process (local single-node mode).
+struct GANTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gan-train",
+        abstract: "Train a GAN in one process; the same numbers as gan-coord with any worker count.")
+
+    @OptionGroup var options: TrainOptions
+
+    func run() throws {
+        let logger = makeLogger("gan-train")
+        do {
+            try LocalRun(options: options, logger: logger).run()
+        } catch let e as CustomStringConvertible & Error {
+            logger.error("\(e.description)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+GANTrain.main()

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import Logging
+import GANLayers
+import GANModels
+import GANTraining
+
+extension Architecture: ExpressibleByArgument {}
+extension GeneratorLoss: ExpressibleByArgument {}
+extension NoiseDistribution: ExpressibleByArgument {}
+
+/// The training flags, shared by `gan-train` and `gan-coord` so both mean the same run.
+public struct TrainOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: "Model: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
+    public var model: Architecture = .mlp
+
+    @Option(help: "Data set: gaussian1d, ring8, grid25, fashion-mnist, idx, mnist-csv, npy, faces, folder, emoji.")
+    public var dataset: String = "gaussian1d"
+
+    @Option(help: "Path of the data set's file or folder, where it needs one.")
+    public var data: String?
+
+    @Option(help: "Resize images to N×N (bilinear). dcgan64 defaults to 64.")
+    public var imageSize: Int?
+
+    @Option(help: "Training steps (one step = one D update and one G update).")
+    public var steps: Int = 2000
+
+    @Option(help: "Epochs over an image data set; overrides --steps.")
+    public var epochs: Int?
+
+    @Option(help: "Global batch size.")
+    public var batch: Int = 64
+
+    @Option(help: "Fixed shards per global batch (part of the run's numerics; workers compute whole shards).")
+    public var shards: Int = TrainConfig.defaultShards
+
+    @Option(help: "Learning rate of both networks (Adam).")
+    public var lr: Float = 2e-4
+
+    @Option(help: "Discriminator learning rate (default: --lr).")
+    public var lrD: Float?
+
+    @Option(help: "Generator learning rate (default: --lr).")
+    public var lrG: Float?
+
+    @Option(help: "Adam beta1.")
+    public var beta1: Float = 0.5
+
+    @Option(help: "Adam beta2.")
+    public var beta2: Float = 0.999
+
+    @Option(help: "Generator loss: minimax, nonsaturating, kl.")
+    public var gLoss: GeneratorLoss = .nonsaturating
+
+    @Option(help: "Random seed: the whole run is a pure function of the config and this seed.")
+    public var seed: UInt64 = 1
+
+    @Option(help: "Latent size.")
+    public var nz: Int = 100
+
+    @Option(help: "Hidden width of the vector MLP.")
+    public var hidden: Int = 128
+
+    @Option(help: "Generator base width of the DCGANs (default 32 for dcgan-small, 64 otherwise).")
+    public var ngf: Int?
+
+    @Option(help: "Discriminator base width of the DCGANs.")
+    public var ndf: Int?
+
+    @Option(help: "Latent distribution: normal or uniform (default: uniform for vector MLPs, normal for images).")
+    public var zDist: NoiseDistribution?
+
+    @Option(help: "Mean of the gaussian1d target.")
+    public var targetMean: Float = 4
+
+    @Option(help: "Standard deviation of the gaussian1d target.")
+    public var targetStd: Float = 1.25
+
+    @Option(help: "BLAS threads per shard computation (1 keeps results identical across processes).")
+    public var blasThreads: Int = 1
+
+    @Option(help: "Run folder for metrics, samples, pictures and checkpoints.")
+    public var out: String = "runs/latest"
+
+    @Option(help: "Log a progress line every N steps.")
+    public var logEvery: Int = 100
+
+    @Option(help: "Samples written to samples.npy at the end.")
+    public var sampleCount: Int = 10_000
+
+    /// The run configuration these flags describe (`--epochs` is resolved by the caller once the
+    /// data set's size is known).
+    public var config: TrainConfig {
+        var c = TrainConfig()
+        c.model = model
+        c.dataset = dataset
+        c.dataPath = data
+        c.imageSize = imageSize
+        c.steps = steps
+        c.batch = batch
+        c.shards = shards
+        c.lrD = lrD ?? lr
+        c.lrG = lrG ?? lr
+        c.beta1 = beta1
+        c.beta2 = beta2
+        c.gLoss = gLoss
+        c.seed = seed
+        c.nz = nz
+        c.hidden = hidden
+        c.ngf = ngf
+        c.ndf = ndf
+        c.zDist = zDist
+        c.targetMean = targetMean
+        c.targetStd = targetStd
+        c.blasThreads = blasThreads
+        return c
+    }
+
+    public func validate() throws {
+        if let problem = config.validate() { throw ValidationError(problem) }
+        if logEvery < 1 { throw ValidationError("--log-every must be ≥ 1.") }
+        if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1.") }
+        if sampleCount < 0 { throw ValidationError("--sample-count must be ≥ 0.") }
+    }
+
+    /// Output options from the flags.
+    public var outputOptions: OutputOptions {
+        var o = OutputOptions()
+        o.outDir = out
+        o.logEvery = logEvery
+        o.sampleCount = sampleCount
+        o.interactive = isatty(STDOUT_FILENO) != 0
+        return o
+    }
+}
+
+/// Logging to standard error with a plain, greppable format.
+public func makeLogger(_ label: String) -> Logger {
+    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    return Logger(label: label)
+}

@@ -1,1 +1,0 @@
-// GANModels: placeholder until its issue lands.

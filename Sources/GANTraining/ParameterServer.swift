@@ -1,0 +1,49 @@
+import GANTensor
+import GANLayers
+import GANModels
+import GANOptim
+
+/// The optimizer side of a step: takes a phase's shard-summed result vector, turns it into the
+/// mean, applies Adam once, folds BatchNorm statistics into the running estimates and keeps the
+/// logged numbers. In `gan-train` it updates the same model the `ShardComputer` reads; in
+/// `gan-coord` it updates the master copy whose parameters are then sent to every worker.
+public final class ParameterServer {
+    public let model: GANModel
+    public let adamD: Adam
+    public let adamG: Adam
+    public let shardCount: Int
+    public let dLayout: PhaseLayout
+    public let gLayout: PhaseLayout
+    /// The metrics of the last applied D and G phases (mean over shards).
+    public private(set) var metrics: [String: Float] = [:]
+
+    public init(model: GANModel, dLayout: PhaseLayout, gLayout: PhaseLayout, shardCount: Int,
+                learningRateD: Float, learningRateG: Float, beta1: Float, beta2: Float) {
+        self.model = model
+        self.dLayout = dLayout
+        self.gLayout = gLayout
+        self.shardCount = shardCount
+        adamD = Adam(parameterCount: model.discriminator.parameterCount, learningRate: learningRateD, beta1: beta1, beta2: beta2)
+        adamG = Adam(parameterCount: model.generator.parameterCount, learningRate: learningRateG, beta1: beta1, beta2: beta2)
+    }
+
+    /// Applies a phase. `sum` [layout.count] is the tree sum over all S shards; it is divided by S
+    /// in place (each shard's loss is already a mean over its own samples).
+    public func apply(_ phase: Phase, sum: UnsafeMutablePointer<Float>) {
+        let layout = phase == .discriminator ? dLayout : gLayout
+        let s = Float(shardCount)
+        for i in 0..<layout.count { sum[i] /= s }
+        switch phase {
+        case .discriminator:
+            adamD.update(model.discriminator.parameters.ptr, gradient: sum)
+            // The order of PyTorch's forwards: D(real), G(z), D(fake).
+            model.discriminator.updateRunningStatistics(sum + layout.statisticsOffset(1))
+            model.generator.updateRunningStatistics(sum + layout.statisticsOffset(0))
+            model.discriminator.updateRunningStatistics(sum + layout.statisticsOffset(2))
+        case .generator:
+            adamG.update(model.generator.parameters.ptr, gradient: sum)
+            model.discriminator.updateRunningStatistics(sum + layout.statisticsOffset(0))
+        }
+        for (i, name) in layout.metricNames.enumerated() { metrics[name] = sum[layout.metricsOffset + i] }
+    }
+}

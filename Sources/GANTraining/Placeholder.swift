@@ -1,1 +1,0 @@
-// GANTraining: placeholder until its issue lands.

@@ -1,0 +1,61 @@
+import GANTensor
+import GANData
+import GANModels
+
+/// Why a run cannot start: a message that says what is wrong and how to fix it.
+public struct TrainError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The pieces every process of a run builds identically from the config: the model (initialised
+/// from the seed), the real-data sampler and the noise sampler.
+public struct RunSetup {
+    public let config: TrainConfig
+    public let model: GANModel
+    public let real: RealSampler
+    public let noise: NoiseSampler
+    /// The synthetic target, for vector data sets.
+    public let target: SyntheticDistribution?
+    /// The image data set, for image data sets.
+    public let images: ImageDataset?
+
+    /// Builds and initialises everything. Loads the data set (the slow part for images).
+    public init(_ config: TrainConfig) throws {
+        if let problem = config.validate() { throw TrainError(problem) }
+        self.config = config
+        var shape: [Int]
+        switch config.dataset {
+        case "gaussian1d":
+            let t = SyntheticDistribution.gaussian1d(mean: config.targetMean, std: config.targetStd)
+            target = t
+            images = nil
+            real = SyntheticSampler(t, seed: config.seed)
+            shape = [1]
+        case "ring8", "grid25":
+            let t = config.dataset == "ring8" ? SyntheticDistribution.ring8 : SyntheticDistribution.grid25
+            target = t
+            images = nil
+            real = SyntheticSampler(t, seed: config.seed)
+            shape = [2]
+        default:
+            let d = try loadDataset(name: config.dataset, path: config.dataPath, split: .train,
+                                    imageSize: config.imageSize ?? (config.model == .dcgan64 ? 64 : nil),
+                                    grayscale: config.grayscale)
+            target = nil
+            images = d
+            real = try ImageSampler(d, seed: config.seed, batch: config.batch)
+            shape = [d.channels, d.height, d.width]
+        }
+        let mc = ModelConfig(architecture: config.model, nz: config.nz, dataShape: shape, hidden: config.hidden,
+                             ngf: config.ngf, ndf: config.ndf)
+        do { model = try GANModel(mc) } catch let e as ModelError { throw TrainError(e.description) }
+        model.initialize(seed: config.seed)
+        noise = NoiseSampler(config.noise, nz: config.nz, seed: config.seed)
+    }
+
+    /// Makes the shard computer for this run.
+    public func makeComputer() -> ShardComputer {
+        ShardComputer(model: model, loss: config.gLoss, batch: config.batch, shardCount: config.shards, real: real, noise: noise)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import GANTensor
+import GANLayers
+import GANModels
+import GANOptim
+
+/// Options that shape a run's outputs but not its numbers.
+public struct OutputOptions: Sendable {
+    /// The run folder (metrics.jsonl, samples.npy, pictures, checkpoints); nil writes nothing.
+    public var outDir: String? = nil
+    /// A progress line (and a metrics.jsonl record) every this many steps.
+    public var logEvery: Int = 100
+    /// Samples written at the end (samples.npy).
+    public var sampleCount: Int = 10_000
+    /// Whether stdout is a terminal (progress bar) or not (plain lines).
+    public var interactive: Bool = false
+    public init() {}
+}
+
+/// The training loop shared by `gan-train` and `gan-coord`: for each step, D phase → Adam(D),
+/// G phase → Adam(G), then logging and outputs. Where the shards are computed is the executor's
+/// business; the numbers do not depend on it.
+public final class Trainer {
+    public let setup: RunSetup
+    public let server: ParameterServer
+    public let options: OutputOptions
+    public var logger: Logger
+    /// The next step to run (0 for a fresh run; the checkpoint's for a resumed one).
+    public var step = 0
+    private var metricsFile: FileHandle?
+    private var stopRequested = false
+
+    public init(setup: RunSetup, dLayout: PhaseLayout, gLayout: PhaseLayout, options: OutputOptions, logger: Logger) throws {
+        self.setup = setup
+        self.options = options
+        self.logger = logger
+        let c = setup.config
+        server = ParameterServer(model: setup.model, dLayout: dLayout, gLayout: gLayout, shardCount: c.shards,
+                                 learningRateD: c.lrD, learningRateG: c.lrG, beta1: c.beta1, beta2: c.beta2)
+        if let dir = options.outDir {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let path = dir + "/metrics.jsonl"
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            metricsFile = FileHandle(forWritingAtPath: path)
+            metricsFile?.seekToEndOfFile()
+        }
+    }
+
+    /// Asks the loop to stop after the current step (signal handlers call this).
+    public func requestStop() { stopRequested = true }
+
+    /// Runs steps until `config.steps` or a stop request.
+    public func run(executor: PhaseExecutor) throws {
+        let total = setup.config.steps
+        var windowStart = now(), windowSteps = 0
+        while step < total && !stopRequested {
+            let t = step
+            let dSum = try executor.run(.discriminator, step: t)
+            let a0 = now()
+            server.apply(.discriminator, sum: dSum)
+            var adam = now() - a0
+            let gSum = try executor.run(.generator, step: t)
+            let a1 = now()
+            server.apply(.generator, sum: gSum)
+            adam += now() - a1
+            step += 1
+            windowSteps += 1
+            if step % options.logEvery == 0 || step == total {
+                let elapsed = now() - windowStart
+                log(step: step, stepsPerSecond: Double(windowSteps) / Swift.max(elapsed, 1e-9), timing: executor.timing, adam: adam)
+                windowStart = now()
+                windowSteps = 0
+            }
+        }
+    }
+
+    private func log(step: Int, stepsPerSecond: Double, timing: StepTiming, adam: Double) {
+        let m = server.metrics
+        let lossD = (m["loss_d_real"] ?? 0) + (m["loss_d_fake"] ?? 0)
+        let epoch = setup.real.epoch(ofStep: Swift.max(step - 1, 0))
+        let line = String(format: "step %d/%d  epoch %d  loss_D %.4f  loss_G %.4f  D(x) %.3f  D(G(z)) %.3f/%.3f  %.1f steps/s",
+                          step, setup.config.steps, epoch, lossD, m["loss_g"] ?? 0, m["d_x"] ?? 0, m["d_g_z1"] ?? 0,
+                          m["d_g_z2"] ?? 0, stepsPerSecond)
+        logger.info("\(line)")
+        guard let f = metricsFile else { return }
+        var record: [String: Any] = ["step": step, "epoch": epoch, "loss_d": lossD, "steps_per_s": stepsPerSecond,
+                                     "time_compute_s": timing.compute, "time_wait_s": timing.wait,
+                                     "time_comm_s": timing.communication, "time_adam_s": adam,
+                                     "bytes_sent": timing.bytesSent, "bytes_received": timing.bytesReceived,
+                                     "workers": timing.workers]
+        for (k, v) in m { record[k] = Double(v) }
+        if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
+            f.write(data)
+            f.write(Data("\n".utf8))
+        }
+    }
+
+    /// Draws `count` samples from G in evaluation mode with latents from the sampling stream
+    /// (seed, sampling, `stream`), in chunks. Returns [count, sample...].
+    public func generate(count: Int, stream: UInt64 = 0) -> Tensor {
+        Self.generate(model: setup.model, noise: setup.noise, count: count, stream: stream)
+    }
+
+    /// Evaluation-mode samples from a model; see `generate(count:stream:)`.
+    public static func generate(model: GANModel, noise: NoiseSampler, count: Int, stream: UInt64 = 0,
+                                chunk: Int = 500) -> Tensor {
+        let g = model.generator
+        let out = Tensor(shape: [count] + g.outputShape)
+        let size = g.outputShape.reduce(1, *)
+        let ws = g.makeWorkspace(batch: Swift.min(chunk, Swift.max(count, 1)))
+        let rs = RandomStream(seed: noise.seed, purpose: .sampling, a: stream)
+        var done = 0
+        while done < count {
+            let n = Swift.min(ws.batch, count - done)
+            noise.fill(rs, count: ws.batch, into: ws.input.ptr, start: done)
+            ws.forward(training: false)
+            (out.ptr + done * size).update(from: ws.output.ptr, count: n * size)
+            done += n
+        }
+        return out
+    }
+}

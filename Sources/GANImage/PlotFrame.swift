@@ -95,7 +95,11 @@ struct PlotCanvas {
         let yLabels = yTicks.values.map { formatTick($0, step: yTicks.step, magnitude: yMag) }
         let yLabelW = yLabels.map { RGBImage.textSize($0, scale: s).width }.max() ?? 0
         let left = 10 + (yLabel.isEmpty ? 0 : charH + 10) + yLabelW + 5 + PlotStyle.tickLength
-        let right = 24
+        // Room for half of the last x label, which is centred on the right edge when the range ends on a tick.
+        let xMag = Swift.max(abs(xRange.lowerBound), abs(xRange.upperBound))
+        let xProbe = niceTicks(xRange, maxCount: 10)
+        let lastXLabel = xProbe.values.last.map { formatTick($0, step: xProbe.step, magnitude: xMag) } ?? ""
+        let right = Swift.max(24, RGBImage.textSize(lastXLabel, scale: s).width / 2 + 8)
         var areaW = width - left - right
         var originX = left, originY = top
         if square {
@@ -110,7 +114,6 @@ struct PlotCanvas {
         frame = PlotFrame(left: originX, top: originY, width: areaW, height: areaH, xRange: xRange, yRange: yRange)
 
         // x ticks: as many as fit with their labels at least two characters apart.
-        let xMag = Swift.max(abs(xRange.lowerBound), abs(xRange.upperBound))
         var xTicks = niceTicks(xRange, maxCount: 10)
         var xLabels: [String] = []
         for count in stride(from: 10, through: 1, by: -1) {

@@ -63,9 +63,12 @@ public enum DataSource: String, Sendable, CaseIterable {
 
     /// Loads this data set. See `loadDataset(name:path:split:imageSize:grayscale:)`.
     public func load(path: String? = nil, split: DatasetSplit = .train, imageSize: Int? = nil,
-                     grayscale: Bool? = nil) throws -> ImageDataset {
+                     grayscale: Bool? = nil, limit: Int? = nil) throws -> ImageDataset {
         if let imageSize, imageSize <= 0 || imageSize > 4096 {
             throw DataError(.invalidArgument, file: nil, "image size \(imageSize) is out of range", fix: "Pass a size between 1 and 4096.")
+        }
+        if let limit, limit <= 0 {
+            throw DataError(.invalidArgument, file: nil, "a limit of \(limit) samples keeps nothing", fix: "Pass a positive limit, or none.")
         }
         let data: ImageDataset
         switch self {
@@ -104,11 +107,13 @@ public enum DataSource: String, Sendable, CaseIterable {
                                 "the gemojione emoji images are not installed",
                                 fix: "Install them with: apt-get install ruby-gemojione (or pass the folder as the path).")
             }
-            // Decode straight to the requested size and colour, rather than converting afterwards.
+            // Decode straight to the requested size and colour, and only the first `limit` files.
             return try ImageDataset.loadFolder(folder, size: imageSize ?? Self.defaultFolderImageSize,
-                                               grayscale: grayscale ?? false, name: rawValue)
+                                               grayscale: grayscale ?? false, limit: limit, name: rawValue)
         }
         var out = data
+        // Cut before converting, so that only the kept samples are resized.
+        if let limit, limit < out.count { out = out.subset(0..<limit) }
         if let grayscale { out = out.withChannels(grayscale ? 1 : 3) }
         if let imageSize { out = out.resized(to: imageSize) }
         return out
@@ -147,11 +152,13 @@ public enum DataSource: String, Sendable, CaseIterable {
 /// - `imageSize`: resize to `imageSize × imageSize` (bilinear; see `ImageDataset.resized`);
 ///   nil keeps the native size (64 for folders).
 /// - `grayscale`: true forces 1 channel, false forces 3, nil keeps the source's own.
+/// - `limit`: keep only the first `limit` samples (in the source's order; for folders only that
+///   many files are decoded). A limit above the data set's size keeps everything.
 public func loadDataset(name: String, path: String? = nil, split: DatasetSplit = .train, imageSize: Int? = nil,
-                        grayscale: Bool? = nil) throws -> ImageDataset {
+                        grayscale: Bool? = nil, limit: Int? = nil) throws -> ImageDataset {
     guard let source = DataSource(rawValue: name.lowercased()) else {
         throw DataError(.invalidArgument, file: nil, "unknown data set '\(name)'",
                         fix: "Valid names: \(DataSource.names.joined(separator: ", ")).")
     }
-    return try source.load(path: path, split: split, imageSize: imageSize, grayscale: grayscale)
+    return try source.load(path: path, split: split, imageSize: imageSize, grayscale: grayscale, limit: limit)
 }

@@ -36,6 +36,22 @@ final class DataSourceTests: XCTestCase {
         XCTAssertEqual(d.tensor.array, [Float](repeating: -1, count: 48))
     }
 
+    func testLimitKeepsTheFirstSamples() throws {
+        let dir = try makeTempDir(self)
+        let images = dir.appendingPathComponent("l-images-idx3-ubyte")
+        try write(idx(magic: 0x0000_0803, dims: [4, 1, 2], data: [0, 1, 2, 3, 4, 5, 6, 7]), to: images)
+        try write(idx(magic: 0x0000_0801, dims: [4], data: [9, 8, 7, 6]), to: dir.appendingPathComponent("l-labels-idx1-ubyte"))
+        let d = try loadDataset(name: "idx", path: images.path, limit: 3)
+        XCTAssertEqual(d.labels, [9, 8, 7])
+        XCTAssertEqual(d.tensor.array, [0, 1, 2, 3, 4, 5].map { unit($0) })
+        XCTAssertEqual(try loadDataset(name: "idx", path: images.path, limit: 10).count, 4)
+        assertDataError(.invalidArgument, mentioning: nil, "limit of 0") { try loadDataset(name: "idx", path: images.path, limit: 0) }
+        try write(png(width: 1, height: 1, channels: 3, pixels: [1, 2, 3]), to: dir.appendingPathComponent("p/a.png"))
+        try write(png(width: 1, height: 1, channels: 3, pixels: [4, 5, 6]), to: dir.appendingPathComponent("p/b.png"))
+        let one = try loadDataset(name: "folder", path: dir.appendingPathComponent("p").path, imageSize: 1, limit: 1)
+        assertClose(one.tensor.array, [1, 2, 3].map { unit($0) }, tolerance: 1e-6)
+    }
+
     /// The real files of Debian's dataset-fashion-mnist.
     func testRealFashionMNIST() throws {
         guard FileManager.default.fileExists(atPath: DataSource.fashionMNISTFolder) else {

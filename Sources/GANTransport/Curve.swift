@@ -129,8 +129,8 @@ public struct CurveKeyPair: Equatable, Sendable {
 /// The public keys of the workers a coordinator admits.
 ///
 /// File format: one Z85 public key per line; anything after the key (separated by whitespace)
-/// is a label; lines that are empty or start with "# " (hash and space, or a lone "#") are
-/// comments. The space matters: Z85 keys may themselves start with "#".
+/// is a label or comment; empty lines and lines starting with "#" are comments. ("#" is the
+/// largest Z85 digit, so the text of a 32-byte key can never start with it.)
 /// ```
 /// # workers of run 42
 /// rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7  gpu-node-1
@@ -152,7 +152,7 @@ public struct AllowedKeys: Equatable, Sendable {
         var set = Set<String>()
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed == "#" || trimmed.hasPrefix("# ") || trimmed.hasPrefix("#\t") { continue }
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let key = String(trimmed.prefix { !$0.isWhitespace })
             do { try CurveKeyPair.validate(key, what: "key") } catch {
                 throw TransportError.keyFile(path: source, reason: "line \(number + 1): \(error)")

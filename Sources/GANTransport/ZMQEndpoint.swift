@@ -40,10 +40,9 @@ public struct ZMQEndpointOptions {
 /// The socket, its context and the bookkeeping both endpoint kinds share.
 ///
 /// Locking: `io` serializes every use of the libzmq socket (sockets are not thread-safe);
-/// `receive` holds it only for poll slices of at most `pollSlice`, so a sender on another thread
-/// waits at most that long. `state` guards the filter and counters.
+/// `receive` never holds it while waiting (see `receive`). `state` guards the filter and counters.
 final class ZMQEndpointCore: @unchecked Sendable {
-    static let pollSliceMilliseconds: Int32 = 20
+    static let pollSliceMilliseconds: Int32 = 10
 
     let context: ZMQContext
     let socket: ZMQSocket
@@ -109,20 +108,34 @@ final class ZMQEndpointCore: @unchecked Sendable {
         }
     }
 
+    /// Waits without holding the socket lock, so sends from other threads are never starved:
+    /// the wait is a poll(2) on libzmq's signalling descriptor, and every check of the socket
+    /// itself happens under the lock. ZMQ_FD is edge-triggered and another thread's send can
+    /// consume its edge, so each wait is capped at `pollSliceMilliseconds`; that bounds the
+    /// extra latency in that rare race.
     func receive(timeout: Duration) throws -> Envelope? {
         let deadline = ContinuousClock.now + timeout
         let limits = options.limits
         while true {
-            let remaining = (deadline - ContinuousClock.now).pollMilliseconds
-            let received: ReceivedMultipart? = try io.withLock {
+            let (received, fd): (ReceivedMultipart?, Int32) = try io.withLock {
                 guard !closed else { throw TransportError.closed }
-                guard try socket.pollIn(milliseconds: min(remaining, ZMQEndpointCore.pollSliceMilliseconds)) else { return nil }
-                return try socket.receiveMultipart(hasIdentity: isRouter, maxFrames: limits.maxFrames,
-                                                   maxBytes: limits.maxMessageBytes)
+                if try socket.hasInput(),
+                   let r = try socket.receiveMultipart(hasIdentity: isRouter, maxFrames: limits.maxFrames,
+                                                       maxBytes: limits.maxMessageBytes) {
+                    return (r, -1)
+                }
+                return (nil, try socket.signalDescriptor())
             }
-            if let received, let envelope = accept(received) { return envelope }
-            // Also after a drop: a stream of bad messages must not stretch the caller's timeout.
-            if ContinuousClock.now >= deadline { return nil }
+            if let received {
+                if let envelope = accept(received) { return envelope }
+                // A stream of bad messages must not stretch the caller's timeout.
+                if ContinuousClock.now >= deadline { return nil }
+                continue
+            }
+            let remaining = (deadline - ContinuousClock.now).pollMilliseconds
+            if remaining <= 0 { return nil }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&pfd, 1, min(remaining, ZMQEndpointCore.pollSliceMilliseconds))
         }
     }
 

@@ -125,6 +125,23 @@ final class ZMQSocket {
         return rc > 0 && (item.revents & Int16(ZMQ_POLLIN)) != 0
     }
 
+    /// Whether a message can be received now (ZMQ_EVENTS has ZMQ_POLLIN). Also re-arms the
+    /// edge-triggered ZMQ_FD, which is why it is checked before every wait on that descriptor.
+    func hasInput() throws -> Bool {
+        var events: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        guard zmq_getsockopt(try socket(), ZMQ_EVENTS, &events, &size) == 0 else { throw zmqError("zmq_getsockopt(ZMQ_EVENTS)") }
+        return events & Int32(ZMQ_POLLIN) != 0
+    }
+
+    /// The socket's signalling descriptor (ZMQ_FD): readable when its state may have changed.
+    func signalDescriptor() throws -> Int32 {
+        var fd: Int32 = -1
+        var size = MemoryLayout<Int32>.size
+        guard zmq_getsockopt(try socket(), ZMQ_FD, &fd, &size) == 0 else { throw zmqError("zmq_getsockopt(ZMQ_FD)") }
+        return fd
+    }
+
     /// Sends one copied frame.
     func sendCopy(_ bytes: [UInt8], more: Bool) throws {
         let s = try socket()

@@ -35,23 +35,31 @@ public final class Adam {
     public func update(_ parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>) {
         step += 1
         // PyTorch computes the bias corrections in double precision and the per-element update in
-        // float: step_size = lr / bc1, denom = sqrt(v) / sqrt(bc2) + eps.
-        let bc1 = 1 - pow(Double(beta1), Double(step))
-        let bc2 = 1 - pow(Double(beta2), Double(step))
-        let stepSize = Float(Double(learningRate) / bc1)
+        // float: step_size = lr / bc1, denom = sqrt(v) / sqrt(bc2) + eps. Its hyperparameters are
+        // Python doubles, so 1 − β and the corrections start from 0.999, not from
+        // Float(0.999) = 0.99900001287 (which made 1 − β₂ off by 1.3e-5 relative).
+        let beta1d = Self.decimal(beta1), beta2d = Self.decimal(beta2)
+        let bc1 = 1 - pow(beta1d, Double(step))
+        let bc2 = 1 - pow(beta2d, Double(step))
+        let stepSize = Float(Self.decimal(learningRate) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
         let b2 = beta2, e = eps
-        let w = 1 - beta1
+        let w = Float(1 - beta1d), c2 = Float(1 - beta2d)
         let mp = m.ptr, vp = v.ptr
         for i in 0..<m.count {
             let g = gradient[i]
             // m.lerp_(g, 1 − β₁), with PyTorch's two-branch lerp so the bits follow it closely.
             mp[i] = w < 0.5 ? mp[i] + w * (g - mp[i]) : g - (g - mp[i]) * (1 - w)
-            vp[i] = vp[i] * b2 + (1 - b2) * g * g
+            vp[i] = vp[i] * b2 + c2 * g * g
             let denom = vp[i].squareRoot() / bc2Sqrt + e
-            parameters[i] -= stepSize * (mp[i] / denom)
+            // addcdiv_(m, denom, value: −step_size) computes p + (value · m) / denom.
+            parameters[i] += (-stepSize * mp[i]) / denom
         }
     }
+
+    /// The double a hyperparameter was written as: a Float's shortest description is its decimal
+    /// literal ("0.999"), which is the Python float PyTorch computes with.
+    static func decimal(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
 
     /// Resets the moments and the step count.
     public func reset() {

@@ -8,7 +8,7 @@
 //     -> GANOptim (Adam)
 //     -> GANModels (MLP, DCGAN family)
 //     -> GANData, GANImage, GANCheckpoint (data sets, pictures, safetensors)
-//     -> GANTraining (shard tree, step, trainer)
+//     -> GANTraining (shard tree, step, trainer) -> GANEval (quality numbers)
 //     -> GANTransport (ZeroMQ, wire format) -> GANDistributed (coordinator, worker)
 //     -> GANCommandLine (shared flags) -> thin executables (gan-train, gan-sample, gan-eval, gan-coord, gan-worker)
 import PackageDescription
@@ -57,8 +57,10 @@ let package = Package(
         .target(name: "GANTransport", dependencies: ["CZeroMQ", logging], swiftSettings: fast),
         .target(name: "GANDistributed", dependencies: ["GANTraining", "GANTransport", logging], swiftSettings: fast),
 
+        .target(name: "GANEval", dependencies: ["GANTraining"], swiftSettings: fast),
+
         // The flags shared by every command (one definition, so gan-train and gan-coord agree).
-        .target(name: "GANCommandLine", dependencies: ["GANTraining", argumentParser, logging]),
+        .target(name: "GANCommandLine", dependencies: ["GANTraining", "GANEval", argumentParser, logging]),
 
         // Thin executables: argument parsing and wiring only.
         .executableTarget(name: "gan-train", dependencies: ["GANCommandLine", argumentParser, logging]),
@@ -76,6 +78,8 @@ let package = Package(
         .testTarget(name: "GANImageTests", dependencies: ["GANImage"]),
         .testTarget(name: "GANCheckpointTests", dependencies: ["GANCheckpoint"]),
         .testTarget(name: "GANTrainingTests", dependencies: ["GANTraining"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GANEvalTests", dependencies: ["GANEval"]),
+        .testTarget(name: "GANCommandLineTests", dependencies: ["GANCommandLine"]),
         .testTarget(name: "GANTransportTests", dependencies: ["GANTransport"]),
         .testTarget(name: "GANDistributedTests", dependencies: ["GANDistributed"]),
     ],

@@ -56,6 +56,6 @@ public struct RunSetup {
 
     /// Makes the shard computer for this run.
     public func makeComputer() -> ShardComputer {
-        ShardComputer(model: model, loss: config.gLoss, batch: config.batch, shardCount: config.shards, real: real, noise: noise)
+        ShardComputer(model: model, loss: config.gLoss, batch: config.batch, shardCount: config.shards, real: real, noise: noise, seed: config.seed)
     }
 }

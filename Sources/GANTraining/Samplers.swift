@@ -43,9 +43,17 @@ public enum NoiseDistribution: String, Codable, CaseIterable, Sendable {
     case uniform
 }
 
+/// Where G's input noise for shard k at step t comes from.
+public protocol LatentSource {
+    /// Latent size.
+    var nz: Int { get }
+    /// Fills `out` [count, nz] for `shard` at `step`; may be called from several threads at once.
+    func fill(step: Int, shard: Int, count: Int, into out: UnsafeMutablePointer<Float>)
+}
+
 /// G's input noise: z of shard k at step t is drawn from stream (seed, noise, t, k), so any
 /// process can recompute the same fakes.
-public struct NoiseSampler: Sendable {
+public struct NoiseSampler: LatentSource, Sendable {
     public let distribution: NoiseDistribution
     public let nz: Int
     public let seed: UInt64

@@ -36,7 +36,9 @@ public final class ShardComputer {
     public let shardSize: Int
     public let shardCount: Int
     public let real: RealSampler
-    public let noise: NoiseSampler
+    public let noise: LatentSource
+    /// Keys the dropout streams: (seed, dropout, step, shard).
+    public let seed: UInt64
     public let dLayout: PhaseLayout
     public let gLayout: PhaseLayout
 
@@ -59,7 +61,7 @@ public final class ShardComputer {
     }
     private var slots: [Int: Slot] = [:]
 
-    public init(model: GANModel, loss: GeneratorLoss, batch: Int, shardCount: Int, real: RealSampler, noise: NoiseSampler) {
+    public init(model: GANModel, loss: GeneratorLoss, batch: Int, shardCount: Int, real: RealSampler, noise: LatentSource, seed: UInt64) {
         precondition(shardCount >= 1 && batch % shardCount == 0,
                      "The batch (\(batch)) must split into \(shardCount) equal shards.")
         self.model = model
@@ -68,6 +70,7 @@ public final class ShardComputer {
         self.shardCount = shardCount
         self.real = real
         self.noise = noise
+        self.seed = seed
         let sG = model.generator.statisticsCount, sD = model.discriminator.statisticsCount
         dLayout = PhaseLayout(gradientCount: model.discriminator.parameterCount, statistics: [sG, sD, sD],
                               metricNames: ["loss_d_real", "loss_d_fake", "d_x", "d_g_z1"])
@@ -104,13 +107,13 @@ public final class ShardComputer {
     /// G forward for the shard's noise: the fakes of (step, shard), in the slot's G workspace.
     private func makeFakes(_ s: Slot, step: Int, shard: Int) {
         noise.fill(step: step, shard: shard, count: shardSize, into: s.z.ptr)
-        s.g.forward(training: true, random: RandomStream(seed: noise.seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard)))
+        s.g.forward(training: true, random: RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard)))
         s.fakeStep = step
     }
 
     private func discriminatorPhase(_ s: Slot, step: Int, shard: Int) {
         let n = shardSize, L = dLayout, out = s.dResult.ptr
-        let dropout = RandomStream(seed: noise.seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard) | 0x8000_0000)
+        let dropout = RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard) | 0x8000_0000)
         // D on real samples, target 1.
         s.d.zeroGradients()
         real.fill(step: step, shard: shard, shardSize: n, into: s.d.input.ptr)
@@ -138,7 +141,7 @@ public final class ShardComputer {
         // A shard taken over from another process recomputes its fakes: same seed, step, shard
         // and G parameters (G has not changed since the D phase), so the same bits.
         if s.fakeStep != step { makeFakes(s, step: step, shard: shard) }
-        let dropout = RandomStream(seed: noise.seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard) | 0x4000_0000)
+        let dropout = RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard) | 0x4000_0000)
         s.d.input.copy(from: s.g.output)
         s.d.forward(training: true, random: dropout)
         copyStatistics(s.d, into: out + L.statisticsOffset(0), count: L.statistics[0])
@@ -148,7 +151,7 @@ public final class ShardComputer {
         s.d.backward(needInputGradient: true, random: dropout)
         s.g.outputGradient.copy(from: s.d.inputGradient)
         s.g.zeroGradients()
-        s.g.backward(needInputGradient: false, random: RandomStream(seed: noise.seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard)))
+        s.g.backward(needInputGradient: false, random: RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard)))
         out.update(from: s.g.gradients.ptr, count: L.gradientCount)
         let m = out + L.metricsOffset
         m[0] = lossG; m[1] = dgz2

@@ -18,6 +18,23 @@ public struct OutputOptions: Sendable {
     public init() {}
 }
 
+/// Something that acts on a run as it goes: pictures, checkpoints, progress. Observers run on the
+/// training thread between steps, in the order they were added.
+public protocol TrainingObserver: AnyObject {
+    /// Before the first step (after a resume, `trainer.step` is the checkpoint's step).
+    func trainingWillStart(_ trainer: Trainer) throws
+    /// After each step; `trainer.step` is the number of completed steps.
+    func trainingDidStep(_ trainer: Trainer) throws
+    /// After the last step, or after a stop request was honoured.
+    func trainingDidFinish(_ trainer: Trainer) throws
+}
+
+extension TrainingObserver {
+    public func trainingWillStart(_ trainer: Trainer) throws {}
+    public func trainingDidStep(_ trainer: Trainer) throws {}
+    public func trainingDidFinish(_ trainer: Trainer) throws {}
+}
+
 /// The training loop shared by `gan-train` and `gan-coord`: for each step, D phase → Adam(D),
 /// G phase → Adam(G), then logging and outputs. Where the shards are computed is the executor's
 /// business; the numbers do not depend on it.
@@ -28,8 +45,11 @@ public final class Trainer {
     public var logger: Logger
     /// The next step to run (0 for a fresh run; the checkpoint's for a resumed one).
     public var step = 0
+    /// Observers called around every step.
+    public var observers: [TrainingObserver] = []
     private var metricsFile: FileHandle?
-    private var stopRequested = false
+    /// Set by `requestStop()` (e.g. from a signal handler); the loop stops after the current step.
+    public private(set) var stopRequested = false
 
     public init(setup: RunSetup, dLayout: PhaseLayout, gLayout: PhaseLayout, options: OutputOptions, logger: Logger) throws {
         self.setup = setup
@@ -54,6 +74,7 @@ public final class Trainer {
     public func run(executor: PhaseExecutor) throws {
         let total = setup.config.steps
         var windowStart = now(), windowSteps = 0
+        for o in observers { try o.trainingWillStart(self) }
         while step < total && !stopRequested {
             let t = step
             let dSum = try executor.run(.discriminator, step: t)
@@ -72,7 +93,9 @@ public final class Trainer {
                 windowStart = now()
                 windowSteps = 0
             }
+            for o in observers { try o.trainingDidStep(self) }
         }
+        for o in observers { try o.trainingDidFinish(self) }
     }
 
     private func log(step: Int, stepsPerSecond: Double, timing: StepTiming, adam: Double) {

@@ -1,0 +1,1 @@
+// GANEval: placeholder until gan-eval lands.

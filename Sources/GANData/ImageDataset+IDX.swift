@@ -26,7 +26,14 @@ extension ImageDataset {
                             fix: "Use a file that contains at least one non-empty image.")
         }
         let header = 4 + 4 * 3
-        try idxCheckSize(bytes.count - header, expected: n * h * w, path: imagesPath,
+        // N < 2^32 and H, W ≤ 2^16, so N·H·W can still overflow Int; such a header cannot
+        // describe any real file.
+        let (total, overflow) = n.multipliedReportingOverflow(by: h * w)
+        guard !overflow else {
+            throw DataError(.malformed, file: imagesPath, "the IDX header declares \(n) images of \(h)×\(w), an impossible size",
+                            fix: "The header is corrupt; download the file again.")
+        }
+        try idxCheckSize(bytes.count - header, expected: total, path: imagesPath,
                          what: "\(n) images of \(h)×\(w)")
         let tensor = Tensor(shape: [n, 1, h, w])
         FileBytes.bytesToUnit(bytes, offset: header, count: n * h * w, into: tensor.ptr)

@@ -126,6 +126,9 @@ final class IDXTests: XCTestCase {
         // Absurd dimensions are rejected before any size arithmetic.
         try write(idx(magic: 0x0000_0803, dims: [1, 0x7FFF_FFFF, 0x7FFF_FFFF], data: pixels), to: URL(fileURLWithPath: path))
         assertDataError(.malformed, mentioning: path, "header") { try ImageDataset.loadIDX(images: path, labels: nil) }
+        // Dimensions each within bounds whose product overflows a 64-bit size.
+        try write(idx(magic: 0x0000_0803, dims: [0xFFFF_FFFF, 1 << 16, 1 << 16], data: pixels), to: URL(fileURLWithPath: path))
+        assertDataError(.malformed, mentioning: path, "impossible size") { try ImageDataset.loadIDX(images: path, labels: nil) }
         // Zero images.
         try write(idx(magic: 0x0000_0803, dims: [0, 28, 28], data: []), to: URL(fileURLWithPath: path))
         assertDataError(.empty, mentioning: path) { try ImageDataset.loadIDX(images: path, labels: nil) }

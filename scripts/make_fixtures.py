@@ -52,7 +52,9 @@ Tests/GANOptimTests/Fixtures/adam/<config>/     torch.optim.Adam (foreach=False)
 Tests/GANTrainingTests/Fixtures/{mlp_step_minimax, mlp_step_nonsaturating, mlp_step_kl, dcgan_step}/
     One full GAN iteration as pytorch/examples dcgan/main.py does it (see
     Tests/GANTrainingTests/Fixtures/README.md for the exact order of operations):
-    meta.json              architecture, batch, nz, loss, optimiser settings, num_batches_tracked
+    meta.json              architecture, batch, nz, loss, optimiser settings, and
+                           G_/D_num_batches_tracked_after (an int: every BatchNorm of a network has
+                           the same count; 0 without BatchNorm) and G_/D_num_batches_tracked_by_name
     metrics.json           {errD_real, errD_fake, errG, D_x, D_G_z1, D_G_z2}
     real.npy, z.npy        the batch of real samples and the noise
     G.<name>.npy           G's initial state_dict entries (parameters and buffers; names such as
@@ -321,6 +323,12 @@ def batches_tracked(net):
     return {k: int(v) for k, v in net.state_dict().items() if k.endswith("num_batches_tracked")}
 
 
+def common_count(counts):
+    values = set(counts.values())
+    assert len(values) <= 1, counts
+    return values.pop() if values else 0
+
+
 def training_step_case(name, netG, netD, real, z, loss_kind, meta):
     folder = fresh_dir(os.path.join(TRAINING, name))
     netG.train()
@@ -370,8 +378,12 @@ def training_step_case(name, netG, netD, real, z, loss_kind, meta):
     meta = dict(meta)
     meta.update({"loss": loss_kind, "batch": int(b), "optimizer": {"name": "adam", "lr": 2e-4, "beta1": 0.5,
                                                                    "beta2": 0.999, "eps": 1e-8},
-                 "G_num_batches_tracked_after": batches_tracked(netG),
-                 "D_num_batches_tracked_after": batches_tracked(netD)})
+                 # Every BatchNorm of a network sees the same forwards, so one count per network
+                 # (0 without BatchNorm), and the per-layer state_dict entries for completeness.
+                 "G_num_batches_tracked_after": common_count(batches_tracked(netG)),
+                 "D_num_batches_tracked_after": common_count(batches_tracked(netD)),
+                 "G_num_batches_tracked_by_name": batches_tracked(netG),
+                 "D_num_batches_tracked_by_name": batches_tracked(netD)})
     save_json(folder, "meta.json", meta)
 
 

@@ -41,7 +41,7 @@ Tests/GANLayersTests/Fixtures/losses/
   then cast to float32.
 
 Tests/GANOptimTests/Fixtures/adam/<config>/     torch.optim.Adam (foreach=False), 10 steps
-    meta.json        {"lr", "beta1", "beta2", "eps", "steps"}
+    meta.json        {"lr", "beta1", "beta2", "eps", "steps", "parameter_count", "step_after"}
     p0.npy           [P] initial parameters
     grads.npy        [10, P] the gradient given at each step (some zero, some large, some tiny)
     p_after.npy      [10, P] parameters after each step

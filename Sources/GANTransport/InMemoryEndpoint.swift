@@ -11,10 +11,11 @@ public final class InMemoryHub: @unchecked Sendable {
     private var mailboxes: [PeerID: Mailbox] = [:]
     private var nextPeer: UInt32 = 1
     /// The coordinator-side endpoint: receives from every worker, sends to a named peer.
-    public private(set) var coordinator: InMemoryEndpoint!
+    public let coordinator: InMemoryEndpoint
 
     public init(limits: ReceiveLimits = ReceiveLimits(), logger: Logger = Logger(label: "gan.transport.memory")) {
-        coordinator = InMemoryEndpoint(hub: self, ownID: nil, limits: limits, logger: logger)
+        coordinator = InMemoryEndpoint(ownID: nil, limits: limits, logger: logger)
+        coordinator.attach(to: self)
     }
 
     /// A new worker-side endpoint connected to the coordinator.
@@ -25,7 +26,8 @@ public final class InMemoryHub: @unchecked Sendable {
             id.appendLE(nextPeer)
             nextPeer += 1
             let peer = PeerID(id)
-            let endpoint = InMemoryEndpoint(hub: self, ownID: peer, limits: limits, logger: logger)
+            let endpoint = InMemoryEndpoint(ownID: peer, limits: limits, logger: logger)
+            endpoint.attach(to: self)
             mailboxes[peer] = endpoint.mailbox
             return endpoint
         }
@@ -40,7 +42,6 @@ public final class InMemoryHub: @unchecked Sendable {
     func deliver(frames: [[UInt8]], from sender: PeerID?, to peer: PeerID?) throws {
         if let sender {
             // Worker → coordinator.
-            _ = peer
             coordinator.mailbox.put(peer: sender, frames: frames)
         } else {
             guard let peer else { throw TransportError.peerRequired }
@@ -109,9 +110,10 @@ public final class InMemoryEndpoint: MessageEndpoint, @unchecked Sendable {
     /// This endpoint's peer id as the coordinator sees it (`nil` for the coordinator itself).
     public let peerID: PeerID?
     let mailbox = Mailbox()
-    private weak var hubRef: InMemoryHub?
-    /// The hub stays alive as long as a worker endpoint does (the coordinator is owned by the hub).
-    private let strongHub: InMemoryHub?
+    /// The coordinator endpoint is owned by its hub, so it refers back weakly; a worker endpoint
+    /// keeps the hub (and with it the coordinator) alive.
+    private weak var weakHub: InMemoryHub?
+    private var strongHub: InMemoryHub?
     private let limits: ReceiveLimits
     private let logger: Logger
     private let mutex = Mutex()
@@ -119,13 +121,20 @@ public final class InMemoryEndpoint: MessageEndpoint, @unchecked Sendable {
     private var stats = EndpointStatistics()
     private var currentFilter = MessageFilter()
 
-    init(hub: InMemoryHub, ownID: PeerID?, limits: ReceiveLimits, logger: Logger) {
-        self.hubRef = hub
-        self.strongHub = ownID == nil ? nil : hub
+    init(ownID: PeerID?, limits: ReceiveLimits, logger: Logger) {
         self.peerID = ownID
         self.limits = limits
         self.logger = logger
     }
+
+    func attach(to hub: InMemoryHub) {
+        mutex.withLock {
+            weakHub = hub
+            if peerID != nil { strongHub = hub }
+        }
+    }
+
+    private var hub: InMemoryHub? { mutex.withLock { weakHub } }
 
     public var filter: MessageFilter {
         get { mutex.withLock { currentFilter } }
@@ -136,7 +145,7 @@ public final class InMemoryEndpoint: MessageEndpoint, @unchecked Sendable {
 
     public func send(_ message: Message, to peer: PeerID?) throws {
         guard !mutex.withLock({ isClosed }) else { throw TransportError.closed }
-        guard let hub = hubRef else { throw TransportError.closed }
+        guard let hub else { throw TransportError.closed }
         if peerID != nil, peer != nil { throw TransportError.peerRequired }
         try hub.deliver(frames: message.encodeFrames(), from: peerID, to: peer)
         mutex.withLock { stats.sent += 1 }
@@ -170,6 +179,6 @@ public final class InMemoryEndpoint: MessageEndpoint, @unchecked Sendable {
         }
         guard !wasClosed else { return }
         mailbox.close()
-        if let peerID { hubRef?.disconnect(peerID) }
+        if let peerID { hub?.disconnect(peerID) }
     }
 }

@@ -92,9 +92,9 @@ final class ZMQSocket {
 
     /// String options (CURVE keys in Z85, ZAP domain), passed without the terminating NUL.
     func setOption(_ option: Int32, _ value: String, _ name: String) throws {
+        let s = try socket()
         let bytes = Array(value.utf8)
-        let rc = bytes.withUnsafeBytes { zmq_setsockopt(raw, option, $0.baseAddress, $0.count) }
-        guard raw != nil else { throw TransportError.closed }
+        let rc = bytes.withUnsafeBytes { zmq_setsockopt(s, option, $0.baseAddress, $0.count) }
         guard rc == 0 else { throw zmqError("zmq_setsockopt(\(name))") }
     }
 

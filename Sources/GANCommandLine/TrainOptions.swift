@@ -91,6 +91,9 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Samples written to samples.npy at the end.")
     public var sampleCount: Int = 10_000
 
+    /// --checkpoint-every, --keep, --resume (see CheckpointOptions.swift).
+    @OptionGroup public var checkpointing: CheckpointOptions
+
     /// The run configuration these flags describe (`--epochs` is resolved by the caller once the
     /// data set's size is known).
     public var config: TrainConfig {

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import GANCheckpoint
+
+/// Writes `ROOT/checkpoints/step-NNNNNNNN.safetensors` every `every` steps and once at the end
+/// (after the last step or after a stop request), keeping the `keep` newest. Writes are atomic and
+/// durable (`CheckpointDirectory.write`), so an interrupted write never replaces a good file.
+public final class CheckpointObserver: TrainingObserver {
+    public let directory: CheckpointDirectory
+    /// Steps between checkpoints; 0 writes only the final one.
+    public let every: Int
+    /// Checkpoints kept; older ones are deleted after each write.
+    public let keep: Int
+    public var logger: Logger?
+    /// The step of the last checkpoint written by this observer, and where it went.
+    public private(set) var lastStep: Int?
+    public private(set) var lastPath: String?
+    /// Size in bytes and wall time in seconds of the last write (encode + durable write + prune).
+    public private(set) var lastBytes = 0
+    public private(set) var lastSeconds = 0.0
+
+    public init(root: String, every: Int, keep: Int, logger: Logger? = nil) {
+        precondition(every >= 0 && keep >= 1, "A checkpoint observer needs every ≥ 0 and keep ≥ 1; got \(every), \(keep).")
+        directory = CheckpointDirectory(root: root)
+        self.every = every
+        self.keep = keep
+        self.logger = logger
+    }
+
+    public func trainingDidStep(_ trainer: Trainer) throws {
+        if every > 0 && trainer.step % every == 0 { try write(trainer) }
+    }
+
+    public func trainingDidFinish(_ trainer: Trainer) throws {
+        if lastStep != trainer.step { try write(trainer) }
+    }
+
+    /// Writes the trainer's current state now and prunes old checkpoints.
+    @discardableResult
+    public func write(_ trainer: Trainer) throws -> String {
+        let t0 = now()
+        let bytes = TrainingCheckpoint.encode(trainer)
+        let path = try directory.write(bytes, step: trainer.step)
+        try directory.prune(keep: keep)
+        lastSeconds = now() - t0
+        lastBytes = bytes.count
+        lastStep = trainer.step
+        lastPath = path
+        logger?.info("checkpoint \(path) (\(String(format: "%.1f", Double(bytes.count) / 1e6)) MB, \(String(format: "%.3f", lastSeconds)) s)")
+        return path
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import GANTensor
+import GANLayers
+import GANModels
+import GANOptim
+import GANCheckpoint
+
+extension TrainingCheckpoint {
+    /// One setting that differs between a checkpoint's run and the run asked to resume it.
+    public struct Difference: Equatable, CustomStringConvertible {
+        /// The command-line flag, e.g. `--batch`.
+        public let flag: String
+        /// The checkpoint's value and the requested one, as shown to the user.
+        public let stored: String
+        public let requested: String
+        public var description: String { "\(flag) \(stored) in the checkpoint, \(requested) now" }
+    }
+
+    /// The settings that define a run's numbers and differ between `stored` and `requested`, by
+    /// flag name. `steps` (how long to train) and `dataPath` (where the same data lives now) may
+    /// change; settings that do not affect the model in use (e.g. `--hidden` for a DCGAN) are
+    /// compared only where they matter. Defaults are resolved first, so `--ngf 32` equals an
+    /// unset `--ngf` for dcgan-small.
+    public static func differences(stored s: TrainConfig, requested r: TrainConfig) -> [Difference] {
+        var out: [Difference] = []
+        func check<T: Equatable>(_ flag: String, _ a: T, _ b: T, _ show: (T) -> String) {
+            if a != b { out.append(Difference(flag: flag, stored: show(a), requested: show(b))) }
+        }
+        func opt(_ v: Int?) -> String { v.map(String.init) ?? "(unset)" }
+        func opt(_ v: Bool?) -> String { v.map { String($0) } ?? "(unset)" }
+        check("--model", s.model, r.model) { $0.rawValue }
+        check("--dataset", s.dataset, r.dataset) { $0 }
+        let image: (TrainConfig) -> Int? = { $0.imageSize ?? ($0.model == .dcgan64 ? 64 : nil) }
+        check("--image-size", image(s), image(r), opt)
+        check("grayscale", s.grayscale, r.grayscale, opt)
+        check("--batch", s.batch, r.batch) { String($0) }
+        check("--shards", s.shards, r.shards) { String($0) }
+        check("--lr-d", s.lrD, r.lrD) { "\($0)" }
+        check("--lr-g", s.lrG, r.lrG) { "\($0)" }
+        check("--beta1", s.beta1, r.beta1) { "\($0)" }
+        check("--beta2", s.beta2, r.beta2) { "\($0)" }
+        check("--g-loss", s.gLoss, r.gLoss) { $0.rawValue }
+        check("--seed", s.seed, r.seed) { String($0) }
+        check("--nz", s.nz, r.nz) { String($0) }
+        if s.model == .mlp && !s.isImageDataset { check("--hidden", s.hidden, r.hidden) { String($0) } }
+        if s.model != .mlp {
+            let base = s.model == .dcganSmall ? 32 : 64
+            check("--ngf", s.ngf ?? base, r.ngf ?? base) { String($0) }
+            check("--ndf", s.ndf ?? base, r.ndf ?? base) { String($0) }
+        }
+        check("--z-dist", s.noise, r.noise) { $0.rawValue }
+        if s.dataset == "gaussian1d" {
+            check("--target-mean", s.targetMean, r.targetMean) { "\($0)" }
+            check("--target-std", s.targetStd, r.targetStd) { "\($0)" }
+        }
+        check("--blas-threads", s.blasThreads, r.blasThreads) { String($0) }
+        return out
+    }
+
+    /// Decodes metadata entry `key` of `file` as JSON of type `T`.
+    static func decodeJSON<T: Decodable>(_ file: SafeTensorsFile, _ key: String, as: T.Type) throws -> T {
+        let text = try file.requireMetadata(key)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw TrainingCheckpointError(path: file.path, "the \"\(key)\" metadata is not a valid \(T.self) (\(error)); the checkpoint is damaged or from an incompatible SwiftGAN version")
+        }
+    }
+
+    /// The run configuration stored in a training checkpoint.
+    public static func storedConfig(_ file: SafeTensorsFile) throws -> TrainConfig {
+        try decodeJSON(file, "config", as: TrainConfig.self)
+    }
+
+    /// The model configuration stored in a training checkpoint or generator export.
+    public static func storedModelConfig(_ file: SafeTensorsFile) throws -> ModelConfig {
+        try decodeJSON(file, "model_config", as: ModelConfig.self)
+    }
+
+    /// The number of completed steps a training checkpoint was taken after.
+    public static func storedStep(_ file: SafeTensorsFile) throws -> Int {
+        let text = try file.requireMetadata("step")
+        guard let step = Int(text), step >= 0 else {
+            throw TrainingCheckpointError(path: file.path, "the \"step\" metadata is \"\(text)\", not a step count")
+        }
+        return step
+    }
+
+    /// Checks that `file` can be resumed by a run with `config`: the same numerics-relevant
+    /// settings (see `differences`) and at least as many total steps as already done.
+    public static func checkResumable(_ file: SafeTensorsFile, config: TrainConfig) throws {
+        let stored = try storedConfig(file)
+        let diffs = differences(stored: stored, requested: config)
+        if !diffs.isEmpty {
+            throw TrainingCheckpointError(path: file.path, "cannot resume: the run was started with other settings ("
+                + diffs.map(\.description).joined(separator: "; ")
+                + "). Pass the checkpoint's values to resume it, or start a new run in another --out folder")
+        }
+        let step = try storedStep(file)
+        if config.steps < step {
+            throw TrainingCheckpointError(path: file.path, "cannot resume: it was taken after step \(step), but --steps is \(config.steps); pass --steps \(step) or more")
+        }
+    }
+
+    /// Loads the complete training state from `file` into `trainer` (a fresh trainer built from a
+    /// matching config): both networks' parameters, buffers and batch counters, both Adam states,
+    /// and `trainer.step`. Every check (config, tensor names and shapes, dtypes, counters) runs
+    /// before anything is copied, so a refused checkpoint leaves the trainer untouched.
+    /// Returns the step training continues from.
+    @discardableResult
+    public static func restore(_ file: SafeTensorsFile, into trainer: Trainer) throws -> Int {
+        let setup = trainer.setup, server = trainer.server
+        try checkResumable(file, config: setup.config)
+        let storedModel = try storedModelConfig(file)
+        if storedModel != setup.model.config {
+            throw TrainingCheckpointError(path: file.path, "cannot resume: the checkpoint's model is \(json(storedModel)), this run builds \(json(setup.model.config))")
+        }
+        try file.requireTensors(expectedTensors(setup.model))
+        let step = try storedStep(file)
+
+        // Read every integer first (dtype errors surface before any copy).
+        func scalar(_ name: String) throws -> Int64 {
+            let (shape, values) = try file.int64s(name)
+            guard shape == [], values.count == 1 else {
+                throw TrainingCheckpointError(path: file.path, "tensor \"\(name)\" must be an I64 scalar (shape []), got shape \(shape)")
+            }
+            return values[0]
+        }
+        var tracked: [(Network, [Int64])] = []
+        for (p, net) in [(generatorPrefix, setup.model.generator), (discriminatorPrefix, setup.model.discriminator)] {
+            tracked.append((net, try net.batchesTracked.map { try scalar(p + $0.name) }))
+        }
+        var adamSteps: [Int] = []
+        for n in ["G", "D"] {
+            let s = try scalar(optimizerNames(n).step)
+            guard s >= 0 else {
+                throw TrainingCheckpointError(path: file.path, "tensor \"\(optimizerNames(n).step)\" is \(s), not a step count")
+            }
+            adamSteps.append(Int(s))
+        }
+        // Float dtypes: `requireTensors` checked names and shapes; check the dtype too.
+        for t in expectedTensors(setup.model) where !t.shape.isEmpty {
+            if let info = file.info(t.name), info.dtype != .f32 {
+                throw TrainingCheckpointError(path: file.path, "tensor \"\(t.name)\" is \(info.dtype.rawValue), F32 was expected")
+            }
+        }
+
+        for (p, net) in [(generatorPrefix, setup.model.generator), (discriminatorPrefix, setup.model.discriminator)] {
+            for s in net.parameterLayout {
+                try file.copy(p + s.name, into: UnsafeMutableBufferPointer(start: net.parameters.ptr + s.offset, count: s.count), shape: s.shape)
+            }
+            for s in net.bufferLayout {
+                try file.copy(p + s.name, into: UnsafeMutableBufferPointer(start: net.buffers.ptr + s.offset, count: s.count), shape: s.shape)
+            }
+        }
+        for (net, values) in tracked { net.setBatchesTracked(values) }
+        for (i, (n, adam)) in [("G", server.adamG), ("D", server.adamD)].enumerated() {
+            let names = optimizerNames(n)
+            try file.copy(names.m, into: adam.m)
+            try file.copy(names.v, into: adam.v)
+            adam.step = adamSteps[i]
+        }
+        trainer.step = step
+        return step
+    }
+
+    /// Loads a generator's parameters, buffers and batch counters from a full training checkpoint
+    /// (`G.` names) or a generator export (plain names) into `model.generator`. Only the generator's
+    /// tensors are checked; every missing or wrongly shaped one is named in the error.
+    public static func loadGenerator(_ file: SafeTensorsFile, into model: GANModel) throws {
+        let net = model.generator
+        let prefix = file.info(generatorPrefix + (net.parameterLayout.first?.name ?? "")) != nil ? generatorPrefix : ""
+        var missing: [String] = [], wrong: [String] = []
+        for e in stateEntries(net) {
+            let name = prefix + e.name
+            guard let info = file.info(name) else { missing.append(name); continue }
+            let dtype: CheckpointDType = { if case .batchesTracked = e { return .i64 } else { return .f32 } }()
+            if info.shape != e.shape || info.dtype != dtype {
+                wrong.append("\(name) is \(info.dtype.rawValue) \(info.shape), expected \(dtype.rawValue) \(e.shape)")
+            }
+        }
+        if !missing.isEmpty || !wrong.isEmpty {
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("missing tensors: " + missing.joined(separator: ", ")) }
+            if !wrong.isEmpty { parts.append("wrong shapes: " + wrong.joined(separator: "; ")) }
+            throw TrainingCheckpointError(path: file.path, "the generator in the file does not match its model_config \(model.config.architecture.rawValue) ("
+                + parts.joined(separator: "; ") + ")")
+        }
+        var tracked: [Int64] = []
+        for e in stateEntries(net) {
+            switch e {
+            case .parameter(let s):
+                try file.copy(prefix + s.name, into: UnsafeMutableBufferPointer(start: net.parameters.ptr + s.offset, count: s.count), shape: s.shape)
+            case .buffer(let s):
+                try file.copy(prefix + s.name, into: UnsafeMutableBufferPointer(start: net.buffers.ptr + s.offset, count: s.count), shape: s.shape)
+            case .batchesTracked(_, let name):
+                tracked.append(try file.int64s(prefix + name).values.first ?? 0)
+            }
+        }
+        net.setBatchesTracked(tracked)
+    }
+}

@@ -10,7 +10,7 @@
 //     -> GANData, GANImage, GANCheckpoint (data sets, pictures, safetensors)
 //     -> GANTraining (shard tree, step, trainer) -> GANEval (quality numbers)
 //     -> GANTransport (ZeroMQ, wire format) -> GANDistributed (coordinator, worker)
-//     -> GANCommandLine (shared flags) -> thin executables (gan-train, gan-sample, gan-eval, gan-coord, gan-worker)
+//     -> GANCommandLine (every command's flags and runs) -> thin executables (gan-train, gan-sample, gan-eval, gan-coord, gan-worker)
 import PackageDescription
 
 /// Numeric targets are compiled whole-module with bounds checks off in release builds:
@@ -60,14 +60,14 @@ let package = Package(
         .target(name: "GANEval", dependencies: ["GANTraining"], swiftSettings: fast),
 
         // The flags shared by every command (one definition, so gan-train and gan-coord agree).
-        .target(name: "GANCommandLine", dependencies: ["GANTraining", "GANEval", argumentParser, logging]),
+        .target(name: "GANCommandLine", dependencies: ["GANTraining", "GANEval", "GANDistributed", argumentParser, logging]),
 
         // Thin executables: argument parsing and wiring only.
         .executableTarget(name: "gan-train", dependencies: ["GANCommandLine", argumentParser, logging]),
         .executableTarget(name: "gan-sample", dependencies: ["GANCommandLine", argumentParser, logging]),
         .executableTarget(name: "gan-eval", dependencies: ["GANCommandLine", argumentParser, logging]),
-        .executableTarget(name: "gan-coord", dependencies: ["GANDistributed", "GANCommandLine", argumentParser, logging]),
-        .executableTarget(name: "gan-worker", dependencies: ["GANDistributed", "GANCommandLine", argumentParser, logging]),
+        .executableTarget(name: "gan-coord", dependencies: ["GANCommandLine", argumentParser, logging]),
+        .executableTarget(name: "gan-worker", dependencies: ["GANCommandLine", argumentParser, logging]),
 
         // Tests mirror Sources: one test target per library target.
         .testTarget(name: "GANTensorTests", dependencies: ["GANTensor"]),
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "GANEvalTests", dependencies: ["GANEval"]),
         .testTarget(name: "GANCommandLineTests", dependencies: ["GANCommandLine"]),
         .testTarget(name: "GANTransportTests", dependencies: ["GANTransport"]),
-        .testTarget(name: "GANDistributedTests", dependencies: ["GANDistributed"]),
+        .testTarget(name: "GANDistributedTests", dependencies: ["GANDistributed", "GANCommandLine"]),
     ],
     swiftLanguageModes: [.v5]
 )

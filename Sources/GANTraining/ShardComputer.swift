@@ -71,11 +71,16 @@ public final class ShardComputer {
         self.real = real
         self.noise = noise
         self.seed = seed
+        (dLayout, gLayout) = Self.layouts(for: model)
+    }
+
+    /// The D-phase and G-phase result layouts of a model.
+    public static func layouts(for model: GANModel) -> (d: PhaseLayout, g: PhaseLayout) {
         let sG = model.generator.statisticsCount, sD = model.discriminator.statisticsCount
-        dLayout = PhaseLayout(gradientCount: model.discriminator.parameterCount, statistics: [sG, sD, sD],
-                              metricNames: ["loss_d_real", "loss_d_fake", "d_x", "d_g_z1"])
-        gLayout = PhaseLayout(gradientCount: model.generator.parameterCount, statistics: [sD],
-                              metricNames: ["loss_g", "d_g_z2"])
+        return (PhaseLayout(gradientCount: model.discriminator.parameterCount, statistics: [sG, sD, sD],
+                            metricNames: ["loss_d_real", "loss_d_fake", "d_x", "d_g_z1"]),
+                PhaseLayout(gradientCount: model.generator.parameterCount, statistics: [sD],
+                            metricNames: ["loss_g", "d_g_z2"]))
     }
 
     /// Allocates the workspaces of the given shards ahead of time (otherwise on first use).

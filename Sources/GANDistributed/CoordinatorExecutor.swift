@@ -1,0 +1,270 @@
+import Foundation
+import Logging
+import GANTensor
+import GANTraining
+import GANTransport
+
+/// The coordinator's side of every phase: assigns the run's S shards to live workers, sends each
+/// its shards with the current parameters, collects the shard-tree nodes they return, reassigns
+/// the shards of workers that die, and combines the nodes in the tree's fixed order — so the sum
+/// is the same bits as `gan-train`'s, whichever worker computed what.
+public final class CoordinatorExecutor: PhaseExecutor {
+    /// One admitted worker.
+    final class Worker {
+        let id: UInt32
+        let peer: PeerID
+        var lastSeen: Double
+        var alive = true
+        /// The step whose G parameters this worker holds (it may need them in the G phase).
+        var generatorStep = -1
+        /// The shards it owes for the phase in flight.
+        var outstanding: Set<Int> = []
+        let hostname: String
+        /// The worker's process id, when it reported one (local workers).
+        let pid: Int?
+        init(id: UInt32, peer: PeerID, now: Double, hostname: String) {
+            self.id = id
+            self.peer = peer
+            self.lastSeen = now
+            self.hostname = hostname
+            pid = hostname.range(of: " pid=").flatMap { Int(hostname[$0.upperBound...]) }
+        }
+    }
+
+    public struct Options {
+        /// A worker silent this long while it owes shards is declared dead.
+        public var workerTimeout: Double = 10
+        /// With no live worker, wait this long for one to join before giving up.
+        public var emptyTimeout: Double = 30
+        /// Seconds between the coordinator's heartbeats.
+        public var heartbeatInterval: Double = 1
+        public init() {}
+    }
+
+    public let endpoint: MessageEndpoint
+    public let jobID: UInt64
+    public let tree: ShardTree
+    public let setup: RunSetup
+    public let dLayout: PhaseLayout
+    public let gLayout: PhaseLayout
+    public var options: Options
+    public var logger: Logger
+    /// Extra liveness signal: the process ids of workers known dead (exited child processes), so
+    /// that their shards move at once rather than after the heartbeat timeout.
+    public var deadWorkerProbe: (() -> Set<Int>)?
+    public private(set) var timing = StepTiming()
+
+    private var gate: HelloGate
+    private var workers: [Worker] = []
+    private let sum: Tensor
+    private var lastHeartbeat = 0.0
+
+    public init(endpoint: MessageEndpoint, jobID: UInt64, token: JobToken, setup: RunSetup, dLayout: PhaseLayout,
+                gLayout: PhaseLayout, options: Options, logger: Logger) throws {
+        self.endpoint = endpoint
+        self.jobID = jobID
+        self.setup = setup
+        self.dLayout = dLayout
+        self.gLayout = gLayout
+        self.options = options
+        self.logger = logger
+        tree = ShardTree(shardCount: setup.config.shards)
+        let config = try JSONEncoder().encode(setup.config)
+        gate = HelloGate(jobID: jobID, token: token, runConfig: Array(config))
+        sum = Tensor(shape: [max(dLayout.count, gLayout.count)])
+        endpoint.filter = MessageFilter(jobID: jobID)
+    }
+
+    /// Live workers, by admission order.
+    public var liveWorkers: [UInt32] { workers.filter(\.alive).map(\.id) }
+
+    /// Waits until `count` workers have joined (or `timeout` seconds pass: an error).
+    public func waitForWorkers(_ count: Int, timeout: Double) throws {
+        let deadline = now() + timeout
+        while workers.filter(\.alive).count < count {
+            if now() > deadline {
+                throw DistributedError("only \(workers.filter(\.alive).count) of \(count) workers joined within \(Int(timeout)) s; check that the workers can reach the coordinator and use the right token and keys")
+            }
+            try pump(step: 0, phase: nil, timeout: 0.1, received: { _, _ in })
+        }
+    }
+
+    /// Tells every live worker to stop.
+    public func shutdown(reason: String) {
+        for w in workers where w.alive {
+            try? endpoint.send(.shutdown(jobID: jobID, reason: reason), to: w.peer)
+        }
+    }
+
+    public func run(_ phase: Phase, step: Int) throws -> UnsafeMutablePointer<Float> {
+        if phase == .discriminator { timing = StepTiming() }
+        let layout = phase == .discriminator ? dLayout : gLayout
+        let sent0 = endpoint.statistics
+        _ = sent0
+        var pending = Set(0..<tree.shardCount)
+        var nodes: [ShardTree.Node: TensorBuffer] = [:]
+        // Parameter snapshots for this phase: one copy, shared by every message (zero-copy sends).
+        let gParams = snapshot(setup.model.generator.parameters)
+        let dParams = snapshot(setup.model.discriminator.parameters)
+        try assign(Array(pending), phase: phase, step: step, g: gParams, d: dParams)
+        let t0 = now()
+        var computeMax = 0.0
+        while !pending.isEmpty {
+            try pump(step: step, phase: phase, timeout: 0.05) { worker, message in
+                // Accept a node only if every shard under it is still owed by this worker: a late
+                // or duplicate answer never enters the sum twice.
+                var accepted: [(ShardTree.Node, TensorBuffer)] = []
+                for frame in message.tensors {
+                    let level = Int(frame.tag), first = Int(frame.firstShard)
+                    guard level <= tree.height, first < tree.shardCount, first % (1 << level) == 0 else {
+                        logger.warning("worker \(worker.id) sent a result frame that is no tree node (level \(level), first \(first)); dropped")
+                        return
+                    }
+                    let node = ShardTree.Node(level: level, index: first >> level)
+                    let shards = tree.shards(of: node)
+                    guard Int(frame.shardCount) == shards.count, frame.buffer.floatCount == layout.count,
+                          shards.allSatisfy({ worker.outstanding.contains($0) && pending.contains($0) }) else {
+                        logger.warning("worker \(worker.id) sent node \(node) that does not match its assignment or the layout; dropped")
+                        return
+                    }
+                    accepted.append((node, frame.buffer))
+                }
+                for (node, buffer) in accepted {
+                    for k in tree.shards(of: node) { pending.remove(k); worker.outstanding.remove(k) }
+                    nodes[node] = buffer
+                }
+                computeMax = max(computeMax, ComputeSeconds.decode(message.meta))
+            }
+            // Failures: reassign what dead workers owed.
+            let lost = reapDeadWorkers()
+            if !lost.isEmpty {
+                let owed = lost.intersection(pending)
+                if !owed.isEmpty {
+                    try assign(Array(owed), phase: phase, step: step, g: gParams, d: dParams)
+                }
+            }
+        }
+        timing.wait += now() - t0
+        timing.compute = max(timing.compute, computeMax)
+        timing.workers = workers.filter(\.alive).count
+        // Combine in the fixed tree order.
+        var pointers: [ShardTree.Node: UnsafeMutablePointer<Float>] = [:]
+        for (node, buffer) in nodes {
+            pointers[node] = buffer.withUnsafeMutableFloats { $0.baseAddress! }
+        }
+        try tree.combine(pointers, count: layout.count, into: sum.ptr)
+        withExtendedLifetime(nodes) {}
+        return sum.ptr
+    }
+
+    private func snapshot(_ t: Tensor) -> TensorBuffer {
+        let b = TensorBuffer(floatCount: t.count)
+        b.withUnsafeMutableFloats { $0.baseAddress!.update(from: t.ptr, count: t.count) }
+        return b
+    }
+
+    /// Splits `shards` into contiguous blocks over the live workers (in admission order) and sends
+    /// the work. With no live worker, waits for one to join.
+    private func assign(_ shards: [Int], phase: Phase, step: Int, g: TensorBuffer, d: TensorBuffer) throws {
+        var live = workers.filter(\.alive)
+        if live.isEmpty {
+            logger.warning("no live worker; waiting up to \(Int(options.emptyTimeout)) s for one to join")
+            let deadline = now() + options.emptyTimeout
+            while live.isEmpty {
+                if now() > deadline {
+                    throw DistributedError("no worker left and none joined within \(Int(options.emptyTimeout)) s (--worker-timeout)")
+                }
+                try pump(step: step, phase: nil, timeout: 0.1, received: { _, _ in })
+                _ = reapDeadWorkers()
+                live = workers.filter(\.alive)
+            }
+        }
+        let sorted = shards.sorted()
+        let t0 = now()
+        for (i, w) in live.enumerated() {
+            let lo = i * sorted.count / live.count, hi = (i + 1) * sorted.count / live.count
+            if lo == hi { continue }
+            let mine = Array(sorted[lo..<hi])
+            var frames: [TensorFrame] = []
+            if phase == .discriminator || w.generatorStep != step {
+                frames.append(TensorFrame(tag: ParameterTag.generator.rawValue, buffer: g))
+                w.generatorStep = step
+            }
+            frames.append(TensorFrame(tag: ParameterTag.discriminator.rawValue, buffer: d))
+            let message = Message.work(jobID: jobID, step: UInt64(step), phase: phase.wire, workerID: w.id,
+                                       shards: mine.map(UInt32.init), parameters: frames)
+            do {
+                try endpoint.send(message, to: w.peer)
+                timing.bytesSent += message.wireByteCount
+                w.outstanding.formUnion(mine)
+            } catch {
+                logger.warning("worker \(w.id) could not be sent its work (\(error)); declaring it dead")
+                w.alive = false
+                try assign(mine, phase: phase, step: step, g: g, d: d)
+            }
+        }
+        timing.communication += now() - t0
+    }
+
+    /// Marks workers dead that are silent past the timeout while owing shards, or that the probe
+    /// reports; returns the shards they owed.
+    private func reapDeadWorkers() -> Set<Int> {
+        var lost = Set<Int>()
+        let t = now()
+        let exited = deadWorkerProbe?() ?? []
+        for w in workers where w.alive {
+            let silent = t - w.lastSeen
+            let gone = w.pid.map(exited.contains) ?? false
+            if gone || (!w.outstanding.isEmpty && silent > options.workerTimeout) {
+                w.alive = false
+                lost.formUnion(w.outstanding)
+                logger.warning("worker \(w.id) (\(w.hostname)) \(gone ? "exited" : "silent for \(String(format: "%.1f", silent)) s"); its shards \(w.outstanding.sorted()) go to the others")
+                w.outstanding = []
+            }
+        }
+        return lost
+    }
+
+    /// Receives for up to `timeout` seconds: admits hellos, records heartbeats, hands results of
+    /// the phase in flight to `received`, and sends heartbeats when due.
+    private func pump(step: Int, phase: Phase?, timeout: Double,
+                      received: (Worker, Message) throws -> Void) throws {
+        let t = now()
+        if t - lastHeartbeat > options.heartbeatInterval {
+            lastHeartbeat = t
+            for w in workers where w.alive { try? endpoint.send(.heartbeat(jobID: jobID, step: UInt64(step)), to: w.peer) }
+        }
+        guard let envelope = try endpoint.receive(timeout: .milliseconds(Int(timeout * 1000))), let peer = envelope.peer else { return }
+        let message = envelope.message
+        timing.bytesReceived += message.wireByteCount
+        if message.type == .hello {
+            switch gate.admit(message) {
+            case .welcome(let id, let caps, let reply):
+                try? endpoint.send(reply, to: peer)
+                workers.append(Worker(id: id, peer: peer, now: now(), hostname: caps.hostname))
+                logger.info("worker \(id) joined from \(caps.hostname) (\(caps.threads) threads); \(workers.filter(\.alive).count) live")
+            case .reject(let error, let reply):
+                try? endpoint.send(reply, to: peer)
+                logger.warning("refused a worker: \(error)")
+            }
+            return
+        }
+        guard let w = workers.first(where: { $0.peer == peer && $0.alive }) else {
+            logger.debug("message from an unknown or dead peer dropped")
+            return
+        }
+        w.lastSeen = now()
+        switch message.type {
+        case .result:
+            guard let phase, message.header.step == UInt64(step), message.header.phase == phase.wire else {
+                logger.debug("stale result from worker \(w.id) dropped")
+                return
+            }
+            try received(w, message)
+        case .error:
+            logger.warning("worker \(w.id) reports: \(message.text)")
+        default:
+            break
+        }
+    }
+}

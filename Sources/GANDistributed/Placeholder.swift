@@ -1,1 +1,0 @@
-// GANDistributed: placeholder until its issue lands.

@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import GANTensor
+import GANTraining
+import GANTransport
+
+/// A worker: joins a job, then computes whatever shards the coordinator sends, returning each
+/// covered shard-tree node as one frame. It holds no training state of its own beyond the
+/// parameters of the work in hand, so it can die at any moment without loss.
+public final class WorkerLoop {
+    public struct Options {
+        /// Exit when the coordinator has been silent this long.
+        public var coordinatorTimeout: Double = 30
+        /// Seconds between heartbeats.
+        public var heartbeatInterval: Double = 1
+        /// Fault injection for tests: SIGKILL this process on receiving work for this step/phase.
+        public var killAtStep: Int? = nil
+        public var killPhase: Phase = .discriminator
+        public init() {}
+    }
+
+    public let endpoint: MessageEndpoint
+    public let token: String
+    public var options: Options
+    public var logger: Logger
+
+    public init(endpoint: MessageEndpoint, token: String, options: Options, logger: Logger) {
+        self.endpoint = endpoint
+        self.token = token
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Joins and serves until shutdown (returns) or failure (throws with a clear message).
+    public func run() throws {
+        // The pid lets a coordinator that started this process notice its exit at once.
+        let caps = WorkerCapabilities(threads: ProcessInfo.processInfo.activeProcessorCount, blasThreads: 1,
+                                      hostname: "\(ProcessInfo.processInfo.hostName) pid=\(getpid())")
+        try endpoint.send(.hello(token: token, capabilities: caps), to: nil)
+        // The welcome carries the worker id and the run's config.
+        var welcome: Message?
+        let deadline = now() + options.coordinatorTimeout
+        while welcome == nil {
+            guard now() < deadline else {
+                throw DistributedError("no answer from the coordinator within \(Int(options.coordinatorTimeout)) s; is it running, and is the address right?")
+            }
+            guard let env = try endpoint.receive(timeout: .milliseconds(200)) else { continue }
+            switch env.message.type {
+            case .welcome: welcome = env.message
+            case .reject: throw DistributedError("the coordinator refused this worker: \(env.message.text)")
+            default: continue
+            }
+        }
+        guard let welcome else { return }
+        let jobID = welcome.header.jobID, workerID = welcome.header.workerID
+        let config: TrainConfig
+        do { config = try JSONDecoder().decode(TrainConfig.self, from: Data(welcome.meta)) } catch {
+            throw DistributedError("the coordinator's run configuration cannot be read (\(error)); are both the same SwiftGAN version?")
+        }
+        endpoint.filter = MessageFilter(jobID: jobID)
+        logger.info("joined job \(String(jobID, radix: 16)) as worker \(workerID): \(config.model.rawValue) on \(config.dataset), \(config.shards) shards")
+        BLAS.setThreads(config.blasThreads)
+        let setup = try RunSetup(config)
+        let computer = setup.makeComputer()
+        let tree = ShardTree(shardCount: config.shards)
+
+        // Heartbeats from their own thread, so a long computation does not look like death.
+        let beating = Heartbeat(endpoint: endpoint, jobID: jobID, workerID: workerID, interval: options.heartbeatInterval)
+        beating.start()
+        defer { beating.stop() }
+
+        var lastHeard = now()
+        while true {
+            guard let env = try endpoint.receive(timeout: .milliseconds(200)) else {
+                if now() - lastHeard > options.coordinatorTimeout {
+                    throw DistributedError("the coordinator has been silent for \(Int(options.coordinatorTimeout)) s; it is gone, exiting")
+                }
+                continue
+            }
+            lastHeard = now()
+            let m = env.message
+            switch m.type {
+            case .shutdown:
+                logger.info("shutdown: \(m.text)")
+                return
+            case .work:
+                guard let phase = Phase(wire: m.header.phase) else {
+                    logger.warning("work with unknown phase \(m.header.phase) dropped")
+                    continue
+                }
+                let step = Int(m.header.step)
+                beating.step = UInt64(step)
+                if let k = options.killAtStep, k == step, options.killPhase == phase {
+                    logger.warning("fault injection: SIGKILL at step \(step) \(phase)")
+                    kill(getpid(), SIGKILL)
+                }
+                let shards: [Int]
+                do {
+                    shards = try m.workShards().map(Int.init)
+                    guard shards.allSatisfy({ $0 < config.shards }) else { throw DistributedError("shard out of range") }
+                    try load(m, into: setup)
+                } catch {
+                    logger.warning("malformed work dropped: \(error)")
+                    continue
+                }
+                let t0 = now()
+                computer.run(phase, step: step, shards: shards)
+                var blocks: [TensorFrame] = []
+                for node in tree.cover(Set(shards)) {
+                    let leaves = (0..<config.shards).map { k in shards.contains(k) ? computer.result(phase, shard: k).ptr : computer.result(phase, shard: node.first).ptr }
+                    tree.reduceInPlace(node, leaves: leaves, count: computer.result(phase, shard: node.first).count)
+                    let r = computer.result(phase, shard: node.first)
+                    blocks.append(.borrowing(r, tag: UInt32(node.level), firstShard: UInt32(node.first),
+                                             shardCount: UInt32(tree.shards(of: node).count)))
+                }
+                let reply = Message.result(jobID: jobID, step: UInt64(step), phase: phase.wire, workerID: workerID,
+                                           blocks: blocks, meta: ComputeSeconds.encode(now() - t0))
+                try endpoint.send(reply, to: nil)
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Copies the parameter frames of a work message into the local model, checking sizes.
+    private func load(_ m: Message, into setup: RunSetup) throws {
+        for frame in m.tensors {
+            let net: Tensor
+            switch ParameterTag(rawValue: frame.tag) {
+            case .generator: net = setup.model.generator.parameters
+            case .discriminator: net = setup.model.discriminator.parameters
+            case nil: throw DistributedError("unknown parameter tag \(frame.tag)")
+            }
+            guard frame.buffer.floatCount == net.count else {
+                throw DistributedError("parameter frame of \(frame.buffer.floatCount) floats for a network of \(net.count)")
+            }
+            frame.buffer.withUnsafeFloats { net.ptr.update(from: $0.baseAddress!, count: net.count) }
+        }
+    }
+}
+
+/// Sends heartbeats on a background thread until stopped.
+final class Heartbeat: @unchecked Sendable {
+    let endpoint: MessageEndpoint
+    let jobID: UInt64
+    let workerID: UInt32
+    let interval: Double
+    private let lock = NSLock()
+    private var running = false
+    private var _step: UInt64 = 0
+    var step: UInt64 {
+        get { lock.lock(); defer { lock.unlock() }; return _step }
+        set { lock.lock(); _step = newValue; lock.unlock() }
+    }
+
+    init(endpoint: MessageEndpoint, jobID: UInt64, workerID: UInt32, interval: Double) {
+        self.endpoint = endpoint
+        self.jobID = jobID
+        self.workerID = workerID
+        self.interval = interval
+    }
+
+    func start() {
+        lock.lock(); running = true; lock.unlock()
+        Thread.detachNewThread { [self] in
+            while true {
+                lock.lock(); let go = running; lock.unlock()
+                if !go { return }
+                try? endpoint.send(.heartbeat(jobID: jobID, step: step, workerID: workerID), to: nil)
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
+    }
+
+    func stop() { lock.lock(); running = false; lock.unlock() }
+}

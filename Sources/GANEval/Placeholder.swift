@@ -1,1 +1,0 @@
-// GANEval: placeholder until gan-eval lands.

@@ -1,1 +1,4 @@
-print("gan-sample: not implemented yet")
+import GANCommandLine
+
+// `gan-sample`: sampling and export; the logic lives in GANCommandLine (SampleCommand.swift).
+GANSampleCommand.main()

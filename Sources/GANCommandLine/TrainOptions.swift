@@ -138,6 +138,24 @@ public struct TrainOptions: ParsableArguments {
         o.interactive = isatty(STDOUT_FILENO) != 0
         return o
     }
+
+    @Option(help: "Draw pictures (sample grid, density or scatter plot, loss plots) every N steps (default: about 100 per run).")
+    public var sampleEvery: Int?
+
+    @Flag(help: "Draw no pictures (no samples/, GIFs or plots).")
+    public var noPictures = false
+
+    /// The picture observer (unless --no-pictures) and the progress bar, for `trainer`'s run folder.
+    public func pictureObservers(trainer: Trainer) throws -> [TrainingObserver] {
+        var list: [TrainingObserver] = []
+        if !noPictures, let dir = trainer.options.outDir {
+            let every = sampleEvery ?? PictureOptions.automaticInterval(steps: trainer.setup.config.steps)
+            guard every >= 1 else { throw TrainError("--sample-every must be ≥ 1; got \(every).") }
+            list.append(PictureObserver(directory: dir, options: PictureOptions(sampleEvery: every)))
+        }
+        list.append(ProgressObserver(interactive: trainer.options.interactive))
+        return list
+    }
 }
 
 /// Logging to standard error with a plain, greppable format.

@@ -1,0 +1,110 @@
+import Foundation
+
+/// A one-line progress bar for a terminal: bar, step/total, percent, steps/s, ETA and the latest
+/// losses, redrawn in place (carriage return, no newline) at most `redrawsPerSecond` times a
+/// second, ended with a newline. When not interactive it prints nothing: the Trainer's periodic
+/// log lines are the plain output then.
+///
+/// The Trainer's log lines (standard error) would otherwise be appended to the bar's line, so the
+/// bar clears its line in the step before each one and redraws after it.
+public final class ProgressObserver: TrainingObserver {
+    public let interactive: Bool
+    public let redrawsPerSecond: Double
+    /// Where the text goes (standard output by default, flushed at once).
+    private let write: (String) -> Void
+    /// The monotonic clock (replaceable for tests).
+    private let clock: () -> Double
+    /// The terminal width in columns (80 when unknown).
+    private let columns: Int
+
+    private var startTime = 0.0
+    private var startStep = 0
+    private var lastDraw = -Double.infinity
+    private var drawn = false
+    /// Lines drawn so far (for tests and diagnostics).
+    public private(set) var redraws = 0
+
+    public init(interactive: Bool, redrawsPerSecond: Double = 10, columns: Int? = nil,
+                clock: @escaping () -> Double = now,
+                write: @escaping (String) -> Void = { s in
+                    FileHandle.standardOutput.write(Data(s.utf8))
+                }) {
+        self.interactive = interactive
+        self.redrawsPerSecond = redrawsPerSecond
+        self.clock = clock
+        self.write = write
+        self.columns = columns ?? Self.terminalColumns()
+    }
+
+    /// The width of the terminal on standard output, or 80.
+    static func terminalColumns() -> Int {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
+
+    public func trainingWillStart(_ trainer: Trainer) throws {
+        guard interactive else { return }
+        startTime = clock()
+        startStep = trainer.step
+        draw(trainer, at: startTime)
+    }
+
+    public func trainingDidStep(_ trainer: Trainer) throws {
+        guard interactive else { return }
+        let total = trainer.setup.config.steps
+        let next = trainer.step + 1
+        // The Trainer logs after step `next` (before observers run): leave it a clean line.
+        if next <= total && (next % trainer.options.logEvery == 0 || next == total) && !trainer.stopRequested {
+            if drawn { write("\r\u{1B}[K"); drawn = false }
+            return
+        }
+        let t = clock()
+        if !drawn || t - lastDraw >= 1 / redrawsPerSecond { draw(trainer, at: t) }
+    }
+
+    public func trainingDidFinish(_ trainer: Trainer) throws {
+        guard interactive else { return }
+        draw(trainer, at: clock())
+        write("\n")
+        drawn = false
+    }
+
+    /// The progress line for the trainer's current state.
+    func line(_ trainer: Trainer, at t: Double) -> String {
+        let total = trainer.setup.config.steps, step = trainer.step
+        let fraction = total > 0 ? Double(step) / Double(total) : 1
+        let elapsed = t - startTime
+        let done = step - startStep
+        let rate = elapsed > 0 && done > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - step) / rate : .nan
+        var tail = String(format: " %d/%d %3.0f%%", step, total, 100 * fraction)
+        tail += rate > 0 ? String(format: "  %.1f steps/s  ETA ", rate) + Self.duration(eta) : "  -- steps/s  ETA --"
+        let m = trainer.server.metrics
+        if let real = m["loss_d_real"], let fake = m["loss_d_fake"], let g = m["loss_g"] {
+            tail += String(format: "  loss_D %.3f  loss_G %.3f", real + fake, g)
+        }
+        // The bar takes what is left of the terminal width, between 10 and 30 cells.
+        let room = columns - 1 - tail.count - 2
+        let width = Swift.min(30, room)
+        guard width >= 10 else { return String(tail.dropFirst().prefix(Swift.max(columns - 1, 0))) }
+        let filled = Swift.min(width, Int(fraction * Double(width)))
+        let bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+        return bar + tail
+    }
+
+    private func draw(_ trainer: Trainer, at t: Double) {
+        write("\r" + line(trainer, at: t) + "\u{1B}[K")
+        lastDraw = t
+        drawn = true
+        redraws += 1
+    }
+
+    /// "1:02:03", "2:03" or "--" for seconds.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "--" }
+        let s = Int(seconds.rounded())
+        let h = s / 3600, m = (s / 60) % 60, r = s % 60
+        return h > 0 ? String(format: "%d:%02d:%02d", h, m, r) : String(format: "%d:%02d", m, r)
+    }
+}

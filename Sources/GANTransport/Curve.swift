@@ -135,6 +135,8 @@ public struct CurveKeyPair: Equatable, Sendable {
 /// # workers of run 42
 /// rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7  gpu-node-1
 /// ```
+/// A line may also be a `.pub` file's own `public-key: KEY` line, so that concatenating the
+/// workers' `.pub` files makes a valid allowed-keys file.
 public struct AllowedKeys: Equatable, Sendable {
     public private(set) var keys: Set<String>
 
@@ -153,7 +155,8 @@ public struct AllowedKeys: Equatable, Sendable {
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let key = String(trimmed.prefix { !$0.isWhitespace })
+            let body = trimmed.hasPrefix("public-key:") ? trimmed.dropFirst("public-key:".count).trimmingCharacters(in: .whitespaces) : trimmed
+            let key = String(body.prefix { !$0.isWhitespace })
             do { try CurveKeyPair.validate(key, what: "key") } catch {
                 throw TransportError.keyFile(path: source, reason: "line \(number + 1): \(error)")
             }

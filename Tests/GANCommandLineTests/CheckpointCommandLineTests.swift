@@ -1,0 +1,111 @@
+import Foundation
+import XCTest
+import GANCheckpoint
+import GANTraining
+@testable import GANCommandLine
+
+/// gan-train's checkpoint flags end to end: SIGTERM → clean exit with a final checkpoint,
+/// --resume latest → the same bytes as an uninterrupted run, refusals naming the flag.
+final class CheckpointCommandLineTests: XCTestCase {
+    var dir: String!
+
+    override func setUpWithError() throws { dir = try makeTempDir("ckpt-cli") }
+    override func tearDownWithError() throws { if let d = dir { try? FileManager.default.removeItem(atPath: d) } }
+
+    /// A small, fast MLP run; `steps` and `out` vary.
+    func mlpFlags(steps: Int, out: String) -> [String] {
+        ["--model", "mlp", "--dataset", "gaussian1d", "--batch", "16", "--shards", "2", "--hidden", "32", "--nz", "8",
+         "--seed", "5", "--steps", String(steps), "--out", out, "--sample-count", "0", "--log-every", "100000",
+         "--checkpoint-every", "20", "--keep", "2", "--no-pictures"]
+    }
+
+    func testSIGTERMWritesACheckpointAndResumeMatchesAnUninterruptedRun() throws {
+        let train = try Products.binary("gan-train")
+        let a = dir + "/interrupted", b = dir + "/straight"
+        let log = dir + "/interrupted.log"
+        let p = try startProcess(train, mlpFlags(steps: 1_000_000, out: a), log: log)
+        // Wait for the first periodic checkpoint: the signal handlers are installed by then.
+        let first = CheckpointDirectory(root: a).path(forStep: 20)
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: first) && p.isRunning && Date() < deadline { usleep(5_000) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: first), "no first checkpoint within 30 s")
+        kill(p.processIdentifier, SIGTERM)
+        let r = waitFor(p, log: log, timeout: 30)
+        XCTAssertEqual(r.reason, .exit, r.output)
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("received SIGTERM"), r.output)
+        XCTAssertTrue(r.output.contains("stopped by SIGTERM after step"), r.output)
+
+        let entries = try CheckpointDirectory(root: a).list()
+        let stopped = try XCTUnwrap(entries.last).step
+        XCTAssertGreaterThanOrEqual(stopped, 20)
+        XCTAssertLessThan(stopped, 1_000_000)
+        XCTAssertLessThanOrEqual(entries.count, 2, "--keep 2")
+        XCTAssertTrue(r.output.contains(CheckpointDirectory.fileName(forStep: stopped)), "the log names the final checkpoint")
+        let files = try FileManager.default.contentsOfDirectory(atPath: a + "/checkpoints")
+        XCTAssertFalse(files.contains { $0.hasPrefix(".tmp-") }, "no temporary files left: \(files)")
+
+        // Resume to a total a little past the stop, and run the same total without interruption.
+        let total = stopped + 30
+        let resumed = try runProcess(train, mlpFlags(steps: total, out: a) + ["--resume", "latest"], in: dir)
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        XCTAssertTrue(resumed.output.contains("resumed from") && resumed.output.contains("at step \(stopped)"), resumed.output)
+        let straight = try runProcess(train, mlpFlags(steps: total, out: b), in: dir)
+        XCTAssertEqual(straight.status, 0, straight.output)
+
+        let x = try SafeTensorsFile.read(path: CheckpointDirectory(root: a).path(forStep: total))
+        let y = try SafeTensorsFile.read(path: CheckpointDirectory(root: b).path(forStep: total))
+        XCTAssertEqual(x.names, y.names)
+        for name in x.names where x.info(name)?.dtype == .f32 {
+            XCTAssertEqual(try x.floats(name).values.map(\.bitPattern), try y.floats(name).values.map(\.bitPattern), "tensor \(name)")
+        }
+        XCTAssertEqual(try x.int64s("optim.G.step").values, [Int64(total)])
+        let bytesA = try Data(contentsOf: URL(fileURLWithPath: x.path)), bytesB = try Data(contentsOf: URL(fileURLWithPath: y.path))
+        XCTAssertTrue(bytesA == bytesB, "the final checkpoints are byte-identical files")
+    }
+
+    func testResumeWithChangedFlagsIsRefused() throws {
+        let train = try Products.binary("gan-train")
+        let run = dir + "/run"
+        let r = try runProcess(train, mlpFlags(steps: 20, out: run), in: dir)
+        XCTAssertEqual(r.status, 0, r.output)
+        let before = try CheckpointDirectory(root: run).list()
+        for (flag, value, expected) in [("--batch", "32", "--batch 16 in the checkpoint, 32 now"),
+                                        ("--seed", "6", "--seed 5 in the checkpoint, 6 now"),
+                                        ("--model", "dcgan-small", "--model mlp in the checkpoint, dcgan-small now")] {
+            var flags = mlpFlags(steps: 40, out: run) + ["--resume", "latest"]
+            let i = try XCTUnwrap(flags.firstIndex(of: flag))
+            flags[i + 1] = value
+            let refused = try runProcess(train, flags, in: dir)
+            XCTAssertNotEqual(refused.status, 0, refused.output)
+            XCTAssertTrue(refused.output.contains("cannot resume"), refused.output)
+            XCTAssertTrue(refused.output.contains(expected), "expected \"\(expected)\" in: \(refused.output)")
+            XCTAssertTrue(refused.output.contains("step-00000020.safetensors"), "names the file: \(refused.output)")
+        }
+        XCTAssertEqual(try CheckpointDirectory(root: run).list(), before, "a refused resume writes nothing")
+
+        // Nothing to resume from, and a damaged newest checkpoint is skipped with a warning.
+        let none = try runProcess(train, mlpFlags(steps: 40, out: dir + "/empty") + ["--resume", "latest"], in: dir)
+        XCTAssertNotEqual(none.status, 0)
+        XCTAssertTrue(none.output.contains("there are no checkpoints"), none.output)
+        let newest = CheckpointDirectory(root: run).path(forStep: 30)
+        try Data("not a checkpoint at all".utf8).write(to: URL(fileURLWithPath: newest))
+        let skipped = try runProcess(train, mlpFlags(steps: 40, out: run) + ["--resume", "latest"], in: dir)
+        XCTAssertEqual(skipped.status, 0, skipped.output)
+        XCTAssertTrue(skipped.output.contains("skipping a damaged checkpoint"), skipped.output)
+        XCTAssertTrue(skipped.output.contains("at step 20"), skipped.output)
+    }
+
+    func testFlagsParseAndValidate() throws {
+        let o = try TrainOptions.parse(["--checkpoint-every", "5", "--keep", "4", "--resume", "latest"])
+        XCTAssertEqual(o.checkpointing.checkpointEvery, 5)
+        XCTAssertEqual(o.checkpointing.keep, 4)
+        XCTAssertEqual(o.checkpointing.resume, "latest")
+        let d = try TrainOptions.parse([])
+        XCTAssertEqual(d.checkpointing.checkpointEvery, 1000)
+        XCTAssertEqual(d.checkpointing.keep, 3)
+        XCTAssertNil(d.checkpointing.resume)
+        XCTAssertThrowsError(try TrainOptions.parse(["--keep", "0"]))
+        XCTAssertThrowsError(try TrainOptions.parse(["--checkpoint-every", "-1"]))
+    }
+}

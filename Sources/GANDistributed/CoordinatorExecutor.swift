@@ -99,8 +99,6 @@ public final class CoordinatorExecutor: PhaseExecutor {
     public func run(_ phase: Phase, step: Int) throws -> UnsafeMutablePointer<Float> {
         if phase == .discriminator { timing = StepTiming() }
         let layout = phase == .discriminator ? dLayout : gLayout
-        let sent0 = endpoint.statistics
-        _ = sent0
         var pending = Set(0..<tree.shardCount)
         var nodes: [ShardTree.Node: TensorBuffer] = [:]
         // Parameter snapshots for this phase: one copy, shared by every message (zero-copy sends).
@@ -145,7 +143,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
             }
         }
         timing.wait += now() - t0
-        timing.compute = max(timing.compute, computeMax)
+        timing.compute += computeMax   // the slowest worker of each phase
         timing.workers = workers.filter(\.alive).count
         // Combine in the fixed tree order.
         var pointers: [ShardTree.Node: UnsafeMutablePointer<Float>] = [:]

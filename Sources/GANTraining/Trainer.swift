@@ -105,7 +105,11 @@ public final class Trainer {
         let line = String(format: "step %d/%d  epoch %d  loss_D %.4f  loss_G %.4f  D(x) %.3f  D(G(z)) %.3f/%.3f  %.1f steps/s",
                           step, setup.config.steps, epoch, lossD, m["loss_g"] ?? 0, m["d_x"] ?? 0, m["d_g_z1"] ?? 0,
                           m["d_g_z2"] ?? 0, stepsPerSecond)
-        logger.info("\(line)")
+        // Where the last step's time went (compute: the slowest worker of each phase).
+        let parts = String(format: "  [compute %.1f ms, wait %.1f ms, comm %.1f ms, adam %.2f ms; sent %.2f MB, received %.2f MB; workers %d]",
+                           timing.compute * 1000, timing.wait * 1000, timing.communication * 1000, adam * 1000,
+                           Double(timing.bytesSent) / 1e6, Double(timing.bytesReceived) / 1e6, timing.workers)
+        logger.info("\(line)\(parts)")
         guard let f = metricsFile else { return }
         var record: [String: Any] = ["step": step, "epoch": epoch, "loss_d": lossD, "steps_per_s": stepsPerSecond,
                                      "time_compute_s": timing.compute, "time_wait_s": timing.wait,

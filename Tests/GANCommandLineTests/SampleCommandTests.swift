@@ -166,6 +166,14 @@ final class SampleCommandTests: XCTestCase {
         flipped[bytes.count - 100] ^= 0x10
         try refused(flipped, "flipped.safetensors", ["checksum mismatch"])
         try refused(Array(bytes.prefix(5)), "tiny.safetensors", ["8-byte"])
+        var pastEnd = bytes
+        withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { for i in 0..<8 { pastEnd[i] = $0[i] } }
+        try refused(pastEnd, "past-end.safetensors", ["truncated"])
+        let version = Array(#""format_version":"1""#.utf8)
+        let at = try XCTUnwrap((0...(bytes.count - version.count)).first { Array(bytes[$0..<($0 + version.count)]) == version })
+        var v2 = bytes
+        v2[at + version.count - 2] = UInt8(ascii: "2")
+        try refused(v2, "version2.safetensors", ["format_version", "2"])
         // A plain safetensors file (as PyTorch writes it) has no SwiftGAN metadata.
         let header = Array(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#.utf8)
         var plain: [UInt8] = []

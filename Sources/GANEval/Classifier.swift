@@ -65,7 +65,7 @@ public struct ClassifierArchitecture: Codable, Equatable, Sendable {
 
 /// How the classifier is trained.
 public struct ClassifierTrainingOptions: Sendable {
-    public var epochs: Int = 3
+    public var epochs: Int = 4
     public var batch: Int = 64
     /// Adam's peak learning rate; it decays to 0 along a half cosine over the run.
     public var learningRate: Float = 1e-3

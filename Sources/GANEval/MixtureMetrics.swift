@@ -45,7 +45,8 @@ public struct MixtureMetrics: Sendable, Codable, Equatable {
         precondition(count > 0 && samples.count >= count * d,
                      "Mixture metrics need at least one sample of \(d) values; got \(samples.count) values for \(count) samples.")
         let k = target.centers.count
-        let radius = sigmas * Double(target.std)
+        // The std as written ("0.02"), not its float value 0.0199999996, so the JSON says 0.06.
+        let radius = sigmas * (Double("\(target.std)") ?? Double(target.std))
         var nearest = [Int](repeating: 0, count: k)
         var quality = [Int](repeating: 0, count: k)
         var good = 0

@@ -27,7 +27,7 @@ struct TrainClassifierCommand: ParsableCommand {
     @Option(help: "Labelled image data set (fashion-mnist, idx, mnist-csv, ...).") var dataset: String = "fashion-mnist"
     @Option(help: "Path of the data set's file or folder, where it needs one.") var data: String?
     @Option(help: "Where to write the classifier (safetensors).") var out: String = "classifier.safetensors"
-    @Option(help: "Training epochs.") var epochs: Int = 3
+    @Option(help: "Training epochs.") var epochs: Int = 4
     @Option(help: "Batch size.") var batch: Int = 64
     @Option(help: "Adam learning rate at the start (half-cosine decay to 0).") var lr: Float = 1e-3
     @Option(help: "Random seed (initialisation and shuffling).") var seed: UInt64 = 1

@@ -18,6 +18,8 @@ public final class CheckpointObserver: TrainingObserver {
     /// Size in bytes and wall time in seconds of the last write (encode + durable write + prune).
     public private(set) var lastBytes = 0
     public private(set) var lastSeconds = 0.0
+    /// The part of `lastSeconds` spent building the bytes in memory (the rest is the durable write).
+    public private(set) var lastEncodeSeconds = 0.0
 
     public init(root: String, every: Int, keep: Int, logger: Logger? = nil) {
         precondition(every >= 0 && keep >= 1, "A checkpoint observer needs every ≥ 0 and keep ≥ 1; got \(every), \(keep).")
@@ -40,13 +42,14 @@ public final class CheckpointObserver: TrainingObserver {
     public func write(_ trainer: Trainer) throws -> String {
         let t0 = now()
         let bytes = TrainingCheckpoint.encode(trainer)
+        lastEncodeSeconds = now() - t0
         let path = try directory.write(bytes, step: trainer.step)
         try directory.prune(keep: keep)
         lastSeconds = now() - t0
         lastBytes = bytes.count
         lastStep = trainer.step
         lastPath = path
-        logger?.info("checkpoint \(path) (\(String(format: "%.1f", Double(bytes.count) / 1e6)) MB, \(String(format: "%.3f", lastSeconds)) s)")
+        logger?.info("checkpoint \(path) (\(String(format: "%.1f", Double(bytes.count) / 1e6)) MB in \(String(format: "%.3f", lastSeconds)) s: encode \(String(format: "%.3f", lastEncodeSeconds)) s, durable write \(String(format: "%.3f", lastSeconds - lastEncodeSeconds)) s)")
         return path
     }
 }

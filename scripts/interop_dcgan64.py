@@ -5,7 +5,8 @@ makes the same images as gan-sample for the same latents.
     scripts/interop_dcgan64.py GENERATOR.safetensors Z.npy SAMPLES.npy [--tolerance 1e-4]
 
 GENERATOR is `gan-sample export --out g.safetensors` output (plain state_dict names, main.0.weight)
-or a full training checkpoint (names G.main.0.weight; the `G.` tensors are taken). Z.npy holds
+or a full training checkpoint (names G.main.0.weight; the `G.` tensors are taken, and the `D.`
+tensors are loaded into pytorch/examples' Discriminator as a check of their names and shapes). Z.npy holds
 the latents [N, nz] given to `gan-sample --latents Z.npy --npy SAMPLES.npy`. The script loads the
 file with safetensors.torch.load_file, builds the Generator with nz/ngf/nc from the file's
 model_config metadata, runs it in eval mode on Z and prints the largest absolute difference to
@@ -63,13 +64,51 @@ class Generator(nn.Module):
         return output
 
 
+# pytorch/examples dcgan/main.py, unchanged (ndf is set from model_config like the others).
+ndf = 64
+
+
+class Discriminator(nn.Module):
+    def __init__(self, ngpu):
+        super(Discriminator, self).__init__()
+        self.ngpu = ngpu
+        self.main = nn.Sequential(
+            # input is (nc) x 64 x 64
+            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),
+            # state size. (ndf) x 32 x 32
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ndf * 2),
+            nn.LeakyReLU(0.2, inplace=True),
+            # state size. (ndf*2) x 16 x 16
+            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ndf * 4),
+            nn.LeakyReLU(0.2, inplace=True),
+            # state size. (ndf*4) x 8 x 8
+            nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ndf * 8),
+            nn.LeakyReLU(0.2, inplace=True),
+            # state size. (ndf*8) x 4 x 4
+            nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False),
+            nn.Sigmoid()
+        )
+
+    def forward(self, input):
+        if input.is_cuda and self.ngpu > 1:
+            output = nn.parallel.data_parallel(self.main, input, range(self.ngpu))
+        else:
+            output = self.main(input)
+
+        return output.view(-1, 1).squeeze(1)
+
+
 def fail(message):
     print(f"interop_dcgan64: {message}", file=sys.stderr)
     sys.exit(2)
 
 
 def main():
-    global nz, ngf, nc
+    global nz, ngf, nc, ndf
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("generator")
     ap.add_argument("latents")
@@ -88,9 +127,13 @@ def main():
     mc = json.loads(meta["model_config"])
     if mc["architecture"] != "dcgan64":
         fail(f"{args.generator}: the model is {mc['architecture']}, not dcgan64")
-    nz, ngf, nc = mc["nz"], mc["ngf"], mc["dataShape"][0]
+    nz, ngf, nc, ndf = mc["nz"], mc["ngf"], mc["dataShape"][0], mc["ndf"]
 
     if any(k.startswith("G.") for k in state):
+        # A full training checkpoint: D's state_dict must load into the Discriminator too.
+        netD = Discriminator(0)
+        netD.load_state_dict({k[len("D."):]: v for k, v in state.items() if k.startswith("D.")})
+        print(f"D.* loads into pytorch/examples' Discriminator ({len(netD.state_dict())} tensors)")
         state = {k[len("G."):]: v for k, v in state.items() if k.startswith("G.")}
     netG = Generator(0)
     netG.load_state_dict(state)  # strict: every name and shape must match

@@ -53,6 +53,9 @@ final class InteropDCGAN64Tests: XCTestCase {
             let check = try runProcess(python, [script, file, dir + "/z.npy", dir + "/ours.npy"], in: dir, timeout: 120)
             XCTAssertEqual(check.status, 0, check.output)
             XCTAssertTrue(check.output.contains("max abs diff"), check.output)
+            if file.contains("/checkpoints/") {
+                XCTAssertTrue(check.output.contains("loads into pytorch/examples' Discriminator"), check.output)
+            }
         }
         // The script does fail on a mismatch: other samples are refused.
         let other = try NPY.readTensor(dir + "/ours.npy")

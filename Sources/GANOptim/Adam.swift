@@ -8,7 +8,7 @@ import GANTensor
 ///
 /// The defaults are DCGAN's: lr 2e-4, betas (0.5, 0.999), eps 1e-8.
 public final class Adam {
-    public var learningRate: Float
+    public var learningRate: Float { didSet { learningRateDecimal = Self.decimal(learningRate) } }
     public let beta1: Float
     public let beta2: Float
     public let eps: Float
@@ -18,6 +18,9 @@ public final class Adam {
     public let v: Tensor
     /// Steps taken so far (PyTorch's `step` state).
     public var step: Int = 0
+    private var learningRateDecimal: Double
+    private let beta1Decimal: Double
+    private let beta2Decimal: Double
 
     public init(parameterCount: Int, learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
                 eps: Float = 1e-8) {
@@ -27,6 +30,10 @@ public final class Adam {
         self.beta1 = beta1
         self.beta2 = beta2
         self.eps = eps
+        // Decoded once here, not per step: the step itself allocates nothing.
+        learningRateDecimal = Self.decimal(learningRate)
+        beta1Decimal = Self.decimal(beta1)
+        beta2Decimal = Self.decimal(beta2)
         m = Tensor(shape: [parameterCount])
         v = Tensor(shape: [parameterCount])
     }
@@ -38,10 +45,10 @@ public final class Adam {
         // float: step_size = lr / bc1, denom = sqrt(v) / sqrt(bc2) + eps. Its hyperparameters are
         // Python doubles, so 1 − β and the corrections start from 0.999, not from
         // Float(0.999) = 0.99900001287 (which made 1 − β₂ off by 1.3e-5 relative).
-        let beta1d = Self.decimal(beta1), beta2d = Self.decimal(beta2)
+        let beta1d = beta1Decimal, beta2d = beta2Decimal
         let bc1 = 1 - pow(beta1d, Double(step))
         let bc2 = 1 - pow(beta2d, Double(step))
-        let stepSize = Float(Self.decimal(learningRate) / bc1)
+        let stepSize = Float(learningRateDecimal / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
         let b2 = beta2, e = eps
         let w = Float(1 - beta1d), c2 = Float(1 - beta2d)

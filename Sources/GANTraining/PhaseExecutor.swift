@@ -37,19 +37,24 @@ public final class LocalExecutor: PhaseExecutor {
     public let tree: ShardTree
     public private(set) var timing = StepTiming()
     private let all: [Int]
+    /// Each phase's per-shard result buffers, allocated once by the computer.
+    private let leaves: [Phase: [UnsafeMutablePointer<Float>]]
 
     public init(computer: ShardComputer) {
         self.computer = computer
         tree = ShardTree(shardCount: computer.shardCount)
         all = Array(0..<computer.shardCount)
         computer.reserve(all)
+        var leaves: [Phase: [UnsafeMutablePointer<Float>]] = [:]
+        for phase in Phase.allCases { leaves[phase] = all.map { computer.result(phase, shard: $0).ptr } }
+        self.leaves = leaves
     }
 
     public func run(_ phase: Phase, step: Int) throws -> UnsafeMutablePointer<Float> {
         let t0 = now()
         computer.run(phase, step: step, shards: all)
-        let leaves = all.map { computer.result(phase, shard: $0).ptr }
-        let count = computer.result(phase, shard: 0).count
+        let leaves = self.leaves[phase]!
+        let count = (phase == .discriminator ? computer.dLayout : computer.gLayout).count
         tree.reduceInPlace(tree.root, leaves: leaves, count: count)
         if phase == .discriminator { timing = StepTiming() }
         timing.compute += now() - t0

@@ -54,6 +54,8 @@ public final class CoordinatorExecutor: PhaseExecutor {
     public var deadWorkerProbe: (() -> Set<Int>)?
     public private(set) var timing = StepTiming()
 
+    /// Whether real samples travel in D-phase work messages (data sets workers cannot load).
+    public let samplesInWork: Bool
     private var gate: HelloGate
     private var workers: [Worker] = []
     private let sum: Tensor
@@ -69,8 +71,9 @@ public final class CoordinatorExecutor: PhaseExecutor {
         self.options = options
         self.logger = logger
         tree = ShardTree(shardCount: setup.config.shards)
-        let config = try JSONEncoder().encode(setup.config)
-        gate = HelloGate(jobID: jobID, token: token, runConfig: Array(config))
+        samplesInWork = !JobDescription.workersCanLoad(setup.config)
+        let job = JobDescription(config: setup.config, sampleShape: setup.real.sampleShape, samplesInWork: samplesInWork)
+        gate = HelloGate(jobID: jobID, token: token, runConfig: Array(try JSONEncoder().encode(job)))
         sum = Tensor(shape: [max(dLayout.count, gLayout.count)])
         endpoint.filter = MessageFilter(jobID: jobID)
     }
@@ -155,6 +158,18 @@ public final class CoordinatorExecutor: PhaseExecutor {
         return sum.ptr
     }
 
+    /// The real samples of `shards` (ascending) at `step`, one shard after another.
+    private func realSamples(step: Int, shards: [Int]) -> TensorBuffer {
+        let n = setup.config.batch / setup.config.shards
+        let size = n * setup.real.sampleShape.reduce(1, *)
+        let b = TensorBuffer(floatCount: shards.count * size)
+        setup.real.prepare(step: step)
+        b.withUnsafeMutableFloats { p in
+            for (i, k) in shards.enumerated() { setup.real.fill(step: step, shard: k, shardSize: n, into: p.baseAddress! + i * size) }
+        }
+        return b
+    }
+
     private func snapshot(_ t: Tensor) -> TensorBuffer {
         let b = TensorBuffer(floatCount: t.count)
         b.withUnsafeMutableFloats { $0.baseAddress!.update(from: t.ptr, count: t.count) }
@@ -185,10 +200,13 @@ public final class CoordinatorExecutor: PhaseExecutor {
             let mine = Array(sorted[lo..<hi])
             var frames: [TensorFrame] = []
             if phase == .discriminator || w.generatorStep != step {
-                frames.append(TensorFrame(tag: ParameterTag.generator.rawValue, buffer: g))
+                frames.append(TensorFrame(tag: WorkTag.generator.rawValue, buffer: g))
                 w.generatorStep = step
             }
-            frames.append(TensorFrame(tag: ParameterTag.discriminator.rawValue, buffer: d))
+            frames.append(TensorFrame(tag: WorkTag.discriminator.rawValue, buffer: d))
+            if samplesInWork && phase == .discriminator {
+                frames.append(TensorFrame(tag: WorkTag.realSamples.rawValue, buffer: realSamples(step: step, shards: mine)))
+            }
             let message = Message.work(jobID: jobID, step: UInt64(step), phase: phase.wire, workerID: w.id,
                                        shards: mine.map(UInt32.init), parameters: frames)
             do {

@@ -53,14 +53,16 @@ public final class WorkerLoop {
         }
         guard let welcome else { return }
         let jobID = welcome.header.jobID, workerID = welcome.header.workerID
-        let config: TrainConfig
-        do { config = try JSONDecoder().decode(TrainConfig.self, from: Data(welcome.meta)) } catch {
+        let job: JobDescription
+        do { job = try JSONDecoder().decode(JobDescription.self, from: Data(welcome.meta)) } catch {
             throw DistributedError("the coordinator's run configuration cannot be read (\(error)); are both the same SwiftGAN version?")
         }
+        let config = job.config
         endpoint.filter = MessageFilter(jobID: jobID)
         logger.info("joined job \(String(jobID, radix: 16)) as worker \(workerID): \(config.model.rawValue) on \(config.dataset), \(config.shards) shards")
         BLAS.setThreads(config.blasThreads)
-        let setup = try RunSetup(config)
+        let provided = job.samplesInWork ? ProvidedSampler(sampleShape: job.sampleShape) : nil
+        let setup = try provided.map { try RunSetup(config, real: $0) } ?? RunSetup(config)
         let computer = setup.makeComputer()
         let tree = ShardTree(shardCount: config.shards)
 
@@ -99,6 +101,9 @@ public final class WorkerLoop {
                     shards = try m.workShards().map(Int.init)
                     guard shards.allSatisfy({ $0 < config.shards }) else { throw DistributedError("shard out of range") }
                     try load(m, into: setup)
+                    if let provided, phase == .discriminator {
+                        try provide(m, step: step, shards: shards, to: provided, config: config, sampleShape: job.sampleShape)
+                    }
                 } catch {
                     logger.warning("malformed work dropped: \(error)")
                     continue
@@ -122,14 +127,28 @@ public final class WorkerLoop {
         }
     }
 
+    /// Hands the real samples of a D-phase work message to the sampler, checking their size.
+    private func provide(_ m: Message, step: Int, shards: [Int], to sampler: ProvidedSampler, config: TrainConfig,
+                         sampleShape: [Int]) throws {
+        guard let frame = m.tensors.first(where: { $0.tag == WorkTag.realSamples.rawValue }) else {
+            throw DistributedError("D-phase work without the real samples this job sends")
+        }
+        let expected = shards.count * (config.batch / config.shards) * sampleShape.reduce(1, *)
+        guard frame.buffer.floatCount == expected else {
+            throw DistributedError("real samples of \(frame.buffer.floatCount) floats; \(shards.count) shards need \(expected)")
+        }
+        sampler.provide(step: step, shards: shards, samples: frame.buffer)
+    }
+
     /// Copies the parameter frames of a work message into the local model, checking sizes.
     private func load(_ m: Message, into setup: RunSetup) throws {
         for frame in m.tensors {
             let net: Tensor
-            switch ParameterTag(rawValue: frame.tag) {
+            switch WorkTag(rawValue: frame.tag) {
             case .generator: net = setup.model.generator.parameters
             case .discriminator: net = setup.model.discriminator.parameters
-            case nil: throw DistributedError("unknown parameter tag \(frame.tag)")
+            case .realSamples: continue
+            case nil: throw DistributedError("unknown work frame tag \(frame.tag)")
             }
             guard frame.buffer.floatCount == net.count else {
                 throw DistributedError("parameter frame of \(frame.buffer.floatCount) floats for a network of \(net.count)")

@@ -47,11 +47,29 @@ public struct RunSetup {
             real = try ImageSampler(d, seed: config.seed, batch: config.batch)
             shape = [d.channels, d.height, d.width]
         }
-        let mc = ModelConfig(architecture: config.model, nz: config.nz, dataShape: shape, hidden: config.hidden,
+        model = try Self.makeModel(config, dataShape: shape)
+        noise = NoiseSampler(config.noise, nz: config.nz, seed: config.seed)
+    }
+
+    /// Builds everything around a given real-data sampler, without loading any data: for a worker
+    /// that receives its shards' samples from the coordinator.
+    public init(_ config: TrainConfig, real: RealSampler) throws {
+        if let problem = config.validate() { throw TrainError(problem) }
+        self.config = config
+        self.real = real
+        target = nil
+        images = nil
+        model = try Self.makeModel(config, dataShape: real.sampleShape)
+        noise = NoiseSampler(config.noise, nz: config.nz, seed: config.seed)
+    }
+
+    private static func makeModel(_ config: TrainConfig, dataShape: [Int]) throws -> GANModel {
+        let mc = ModelConfig(architecture: config.model, nz: config.nz, dataShape: dataShape, hidden: config.hidden,
                              ngf: config.ngf, ndf: config.ndf)
+        let model: GANModel
         do { model = try GANModel(mc) } catch let e as ModelError { throw TrainError(e.description) }
         model.initialize(seed: config.seed)
-        noise = NoiseSampler(config.noise, nz: config.nz, seed: config.seed)
+        return model
     }
 
     /// Makes the shard computer for this run.

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import GANCheckpoint
 import GANTransport
+import GANTensor
 
 /// The distributed guarantees, with real processes on loopback: the same bytes for gan-train and
 /// any worker count, after a worker is SIGKILLed mid-step, after a worker joins mid-run, after the
@@ -168,5 +169,28 @@ final class DistributedRunTests: XCTestCase {
         worker.wait(timeout: 60)
         XCTAssertGreaterThan(sent, 100)
         try ws.assertIdentical("single", "fuzzed")
+    }
+
+    /// A data set only the coordinator has (a .npy file): the shards' samples travel with the work.
+    /// The file is deleted before the workers start, so they cannot have read it themselves.
+    func testSamplesTravelWhenWorkersCannotLoadTheData() throws {
+        let ws = try Workspace()
+        let images = Tensor(shape: [48, 1, 28, 28])
+        RandomStream(seed: 11, purpose: .data).fillUniform(images.ptr, count: images.count, low: -1, high: 1)
+        try NPY.write(images, to: ws.path("images.npy"))
+        let flags = ["--model", "dcgan28", "--dataset", "npy", "--data", ws.path("images.npy"), "--steps", "6", "--batch", "16",
+                     "--shards", "4", "--ngf", "4", "--ndf", "4", "--seed", "5", "--no-pictures", "--sample-count", "0"]
+        try train(ws, "single", flags)
+        let port = freePort(), token = "data-\(port)"
+        let c = try coord(ws, "sent", flags + ["--workers", "2", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token])
+        let deadline = Date().addingTimeInterval(60)
+        while !c.output.contains("listening on") && Date() < deadline && c.process.isRunning { usleep(10_000) }
+        try FileManager.default.removeItem(atPath: ws.path("images.npy"))
+        let workers = try (0..<2).map { i in
+            try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: URL(fileURLWithPath: ws.path("w\(i).log")))
+        }
+        XCTAssertEqual(c.wait(), 0, c.output)
+        for w in workers { XCTAssertEqual(w.wait(timeout: 60), 0, w.output) }
+        try ws.assertIdentical("single", "sent")
     }
 }

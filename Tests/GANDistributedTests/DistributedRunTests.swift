@@ -193,4 +193,26 @@ final class DistributedRunTests: XCTestCase {
         for w in workers { XCTAssertEqual(w.wait(timeout: 60), 0, w.output) }
         try ws.assertIdentical("single", "sent")
     }
+
+    /// The only worker dies: the coordinator waits --worker-timeout, writes a checkpoint of the last
+    /// completed step and exits non-zero; resuming with a new worker ends with the same bytes.
+    func testNoWorkerLeftCheckpointsAndResumes() throws {
+        let ws = try Workspace()
+        try train(ws, "single", mlp)
+        let port = freePort(), token = "alone-\(port)", address = "tcp://127.0.0.1:\(port)"
+        let flags = mlp + ["--workers", "1", "--external", "--listen", address, "--token", token, "--worker-timeout", "2"]
+        let c = try coord(ws, "alone", flags)
+        let doomed = try Child("gan-worker", ["--connect", address, "--token", token, "--fault-kill-at-step", "25"],
+                               log: URL(fileURLWithPath: ws.path("doomed.log")))
+        XCTAssertNotEqual(c.wait(), 0, "the coordinator gives up with no worker left")
+        doomed.wait(timeout: 30)
+        XCTAssertTrue(c.output.contains("no worker left"), c.output)
+        let saved = try CheckpointDirectory(root: ws.path("alone")).list().last?.step
+        XCTAssertEqual(saved, 25, "the checkpoint holds the 25 completed steps")
+        let again = try Child("gan-coord", flags + ["--out", ws.path("alone"), "--resume", "latest"], log: URL(fileURLWithPath: ws.path("again.log")))
+        let helper = try Child("gan-worker", ["--connect", address, "--token", token], log: URL(fileURLWithPath: ws.path("helper.log")))
+        XCTAssertEqual(again.wait(), 0, again.output)
+        helper.wait(timeout: 30)
+        try ws.assertIdentical("single", "alone")
+    }
 }

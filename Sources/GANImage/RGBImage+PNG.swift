@@ -31,19 +31,29 @@ private func encodePNG(bytes: [UInt8], width: Int, height: Int, channels: Int) t
     let stride = png_int_32(width * channels)
 
     return try bytes.withUnsafeBufferPointer { src -> Data in
-        // First pass measures, second pass writes: the simplified API has no growable sink.
-        var size: png_alloc_size_t = 0
-        guard png_image_write_to_memory(&image, nil, &size, 0, src.baseAddress, stride, nil) != 0, size > 0 else {
-            throw ImageError.encoding(pngMessage(&image))
+        // The simplified API has no growable sink. Encode once into a buffer of the worst-case size
+        // (libpng's PNG_IMAGE_PNG_SIZE_MAX bound, which Swift cannot import: stored zlib blocks plus
+        // chunk framing); only if libpng still reports a larger size, encode again at that size.
+        let raw = height * (width * channels + 1)
+        let zlibMax = raw + (raw + 7) / 8 + (raw + 63) / 64 + 11
+        var capacity = zlibMax + 12 * (zlibMax / 8192 + 1) + 1024
+        for _ in 0..<2 {
+            var size = png_alloc_size_t(capacity)
+            var out = Data(count: capacity)
+            let ok = out.withUnsafeMutableBytes { dst in
+                png_image_write_to_memory(&image, dst.baseAddress, &size, 0, src.baseAddress, stride, nil)
+            }
+            if ok != 0 && Int(size) <= capacity && size > 0 {
+                out.count = Int(size)
+                png_image_free(&image)
+                return out
+            }
+            guard Int(size) > capacity else { throw ImageError.encoding(pngMessage(&image)) }
+            capacity = Int(size)
+            png_image_free(&image)
+            image.warning_or_error = 0
         }
-        var out = Data(count: Int(size))
-        let ok = out.withUnsafeMutableBytes { dst in
-            png_image_write_to_memory(&image, dst.baseAddress, &size, 0, src.baseAddress, stride, nil)
-        }
-        guard ok != 0 else { throw ImageError.encoding(pngMessage(&image)) }
-        out.count = Int(size)
-        png_image_free(&image)
-        return out
+        throw ImageError.encoding(pngMessage(&image))
     }
 }
 

@@ -98,11 +98,12 @@ struct PicturePlotter {
         let n = Double(Swift.max(finite.count, 1))
         let mean = finite.reduce(0, +) / n
         let sd = (finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
-        var title = stepText(step) + String(format: "   mean %.2f  std %.2f", mean, sd)
-        if let t = target { title += String(format: "   (target %.2f, %.2f)", Double(t.centers[0][0]), Double(t.std)) }
+        let title = stepText(step) + String(format: "   mean %.2f  std %.2f", mean, sd)
+        var xLabel = "x"
+        if let t = target { xLabel += String(format: "   (target N(%.2f, %.2f))", Double(t.centers[0][0]), Double(t.std)) }
         let density: (Double) -> Double = target.map { t in { t.density1D($0) } } ?? { _ in .nan }
         return densityPlot1D(samples: values, target: density, range: densityRange, title: title, bins: 40,
-                             xLabel: "x", width: Self.densitySize.width, height: Self.densitySize.height)
+                             xLabel: xLabel, width: Self.densitySize.width, height: Self.densitySize.height)
     }
 
     /// The 2-D frame: G's samples over the mode centres.

@@ -60,7 +60,7 @@ public struct PictureOptions: Sendable {
 ///   and at the end `density.gif`, one frame per picture;
 /// - 2-D targets: `scatter.png` (G on 1,000 fixed latents against the mode centres) and `scatter.gif`;
 /// - all runs: `losses.png` (loss_D, loss_G) and `d_outputs.png` (D(x), D(G(z)) in the D phase and in
-///   the G phase) over steps, recorded every step and redrawn at every picture and at the end.
+///   the G phase) over steps, recorded every step, redrawn at pictures (at most every 5 s) and at the end.
 ///
 /// The fixed latents are drawn once from `RandomStream(seed: config.seed, purpose: .sampling,
 /// a: PictureObserver.latentStream)` with the run's noise distribution, so two runs with the same
@@ -76,11 +76,16 @@ public final class PictureObserver: TrainingObserver {
 
     public let directory: String
     public let options: PictureOptions
-    /// Seconds spent drawing and writing pictures so far, and how many pictures (sample points) that was.
+    /// Time spent on pictures so far: wall seconds, CPU seconds of the training thread (which is
+    /// what a picture costs on a busy machine too), the part of it spent encoding PNG/GIF files,
+    /// and how many pictures (sample points) that was.
     public private(set) var seconds = 0.0
+    public private(set) var cpuSeconds = 0.0
+    public private(set) var encodeSeconds = 0.0
     public private(set) var pictureCount = 0
-    /// The step of the last picture.
+    /// The step of the last picture, and of the last sample-step picture (an animation frame).
     public private(set) var lastPictureStep: Int?
+    public private(set) var lastSampleStep: Int?
 
     enum Kind { case images, density, scatter }
     private var kind = Kind.images
@@ -140,11 +145,11 @@ public final class PictureObserver: TrainingObserver {
     }
 
     public func trainingDidFinish(_ trainer: Trainer) throws {
-        if lastPictureStep != trainer.step {
+        if lastSampleStep != trainer.step {
             // The last step is always shown, as a frame of its own (written like a sample step).
             try picture(trainer, isSample: true, isEpochEnd: false, forceFrame: true)
         }
-        let t1 = now()
+        let t1 = now(), c1 = threadCPUTime()
         try writeCurves()
         if let frames, !frames.frames.isEmpty {
             let name: String
@@ -158,10 +163,14 @@ public final class PictureObserver: TrainingObserver {
             let delay = Swift.min(50, Swift.max(5, 800 / frames.frames.count))
             let gif = GIFAnimation(width: first.width, height: first.height, delayCentiseconds: delay)
             for f in frames.frames { gif.add(f.image) }
+            let e0 = threadCPUTime()
             try gif.write(to: directory + "/" + name)
+            encodeSeconds += threadCPUTime() - e0
         }
         seconds += now() - t1
-        trainer.logger.info("\(String(format: "pictures: %d in %.2f s (%.1f ms each, GIF and plots included)", pictureCount, seconds, pictureCount > 0 ? 1000 * seconds / Double(pictureCount) : 0)) in \(directory)")
+        cpuSeconds += threadCPUTime() - c1
+        let each = pictureCount > 0 ? 1000 / Double(pictureCount) : 0
+        trainer.logger.info("\(String(format: "pictures: %d (%d animation frames) in %.2f s, CPU %.1f ms each of which %.1f ms encoding files (GIF and plots included)", pictureCount, frames?.frames.count ?? 0, seconds, cpuSeconds * each, encodeSeconds * each)) in \(directory)")
     }
 
     // MARK: - Drawing
@@ -178,7 +187,7 @@ public final class PictureObserver: TrainingObserver {
     }
 
     private func picture(_ trainer: Trainer, isSample: Bool, isEpochEnd: Bool, forceFrame: Bool = false) throws {
-        let t0 = now()
+        let t0 = now(), c0 = threadCPUTime()
         let s = trainer.step
         let out = generateFixed()
         let isFirst = lastPictureStep == nil
@@ -188,37 +197,66 @@ public final class PictureObserver: TrainingObserver {
         case .images:
             let h = out.shape.count == 4 ? out.shape[2] : 1
             let grid = makeGrid(out, columns: 8, padding: 2, scale: h < 32 ? 2 : 1)
-            if isSample { try writePNG(grid, to: directory + String(format: "/samples/step-%08d.png", s)) }
+            // One encoding, written under each name the picture has.
+            var paths = [directory + "/samples/latest.png"]
+            if isSample { paths.append(directory + String(format: "/samples/step-%08d.png", s)) }
             if isEpochEnd, let perEpoch = trainer.setup.real.stepsPerEpoch {
-                try writePNG(grid, to: directory + String(format: "/samples/epoch-%03d.png", s / perEpoch))
+                paths.append(directory + String(format: "/samples/epoch-%03d.png", s / perEpoch))
             }
-            try writePNG(grid, to: directory + "/samples/latest.png")
+            try save(grid, paths)
             if isSample { frame = plotter.captioned(grid, step: s, epoch: isEpochEnd ? trainer.setup.real.stepsPerEpoch.map { s / $0 } : nil) }
         case .density:
             let values = Array(UnsafeBufferPointer(start: out.ptr, count: out.count))
             let plot = plotter.density(values, step: s)
-            try writePNG(plot, to: directory + "/density.png")
+            try save(plot, directory + "/density.png")
             frame = plot
         case .scatter:
             let n = out.shape[0]
             let points = (0..<n).map { (out.ptr[2 * $0], out.ptr[2 * $0 + 1]) }
             let plot = plotter.scatter(points, step: s)
-            try writePNG(plot, to: directory + "/scatter.png")
+            try save(plot, directory + "/scatter.png")
             frame = plot
         }
         if let frame, isSample { frames?.add(step: s, image: frame, force: isFirst || forceFrame) }
-        if isSample && !isFirst { try writeCurves() }
+        // The curves are the costliest files (two 800×400 PNGs); between pictures they are
+        // rewritten at most every `curveInterval` seconds, so a crashed run has them nearly current.
+        if isSample && !isFirst && now() - lastCurves >= Self.curveInterval { try writeCurves() }
         lastPictureStep = s
+        if isSample { lastSampleStep = s }
         pictureCount += 1
         seconds += now() - t0
+        cpuSeconds += threadCPUTime() - c0
     }
+
+    /// Writes a PNG under one or more names, counting the encoding and writing time.
+    private func save(_ image: RGBImage, _ paths: String...) throws {
+        try save(image, paths)
+    }
+
+    private func save(_ image: RGBImage, _ paths: [String]) throws {
+        let t0 = threadCPUTime()
+        let data = try pngData(image)
+        for path in paths {
+            do {
+                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw ImageError.io(path: path, reason: error.localizedDescription)
+            }
+        }
+        encodeSeconds += threadCPUTime() - t0
+    }
+
+    /// The least time between two rewrites of the curves during the run, in seconds.
+    static let curveInterval = 5.0
+    private var lastCurves = -Double.infinity
 
     /// losses.png and d_outputs.png from the recorded history (nothing before the first step).
     private func writeCurves() throws {
         guard !history.isEmpty, let plotter else { return }
+        lastCurves = now()
         let (losses, outputs) = plotter.curves(history)
-        try writePNG(losses, to: directory + "/losses.png")
-        try writePNG(outputs, to: directory + "/d_outputs.png")
+        try save(losses, directory + "/losses.png")
+        try save(outputs, directory + "/d_outputs.png")
     }
 }
 
@@ -258,4 +296,11 @@ struct FrameSequence {
             if frames.count == before { break }
         }
     }
+}
+
+/// CPU seconds used by the calling thread.
+func threadCPUTime() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }

@@ -47,13 +47,35 @@ public struct CheckpointOptions: ParsableArguments {
             let step = try TrainingCheckpoint.restore(file, into: trainer)
             logger.info("resumed from \(file.path) at step \(step) of \(trainer.setup.config.steps)")
         } else if let newest = try directory.list().last {
-            logger.warning("\(directory.directory) already holds checkpoints up to step \(newest.step) from an earlier run; this new run will write its own there (use --resume latest to continue that run instead)")
+            // A new run must not mix its checkpoints with an earlier run's: pruning keeps the
+            // highest steps and would delete the new ones, and 'latest' would pick the old run.
+            let aside = try moveAside(directory)
+            logger.warning("\(directory.directory) held checkpoints up to step \(newest.step) of an earlier run; moved them to \(aside) (to continue that run instead, move them back and pass --resume latest)")
         }
         let observer = CheckpointObserver(root: outDir, every: checkpointEvery, keep: keep, logger: logger)
         trainer.observers.append(observer)
         let signals = StopSignals(logger: logger) { [weak trainer] in trainer?.requestStop() }
         return CheckpointSession(observer: observer, signals: signals, logger: logger)
     }
+}
+
+/// Renames `directory`'s checkpoint folder to `checkpoints-before-<UTC time>` (with a counter if
+/// that exists) and returns the new path.
+func moveAside(_ directory: CheckpointDirectory) throws -> String {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "UTC")
+    f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+    let base = directory.directory + "-before-" + f.string(from: Date())
+    var target = base, n = 1
+    while FileManager.default.fileExists(atPath: target) { n += 1; target = base + "-\(n)" }
+    do {
+        try FileManager.default.moveItem(atPath: directory.directory, toPath: target)
+    } catch {
+        throw CheckpointError(.io, path: directory.directory, "moving an earlier run's checkpoints aside failed: \(error.localizedDescription)",
+                              fix: "Use another --out folder, or remove the old checkpoints")
+    }
+    return target
 }
 
 /// The checkpointing side of one run: the observer and the stop-signal handlers.

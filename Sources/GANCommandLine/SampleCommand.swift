@@ -122,6 +122,10 @@ public struct SampleGenerateCommand: ParsableCommand {
             z = SampleSource.interpolation(Array(UnsafeBufferPointer(start: z.ptr, count: src.nz)),
                                            Array(UnsafeBufferPointer(start: z.ptr + src.nz, count: src.nz)), steps: interpolationSteps)
         }
+        let floats = z.shape[0] * src.sampleShape.reduce(1, *)
+        guard floats <= 1 << 30 else {
+            throw SampleError("\(z.shape[0]) samples of shape \(src.sampleShape) need \(floats / (1 << 28)) GB; ask for fewer with --count")
+        }
         let samples = src.generate(z)
         let n = samples.shape[0]
         logger.info("\(src.model.config.architecture.rawValue) generator from \(src.path)\(src.step.map { " (step \($0))" } ?? ""): \(n) samples of shape \(src.sampleShape)")

@@ -96,6 +96,27 @@ final class CheckpointCommandLineTests: XCTestCase {
         XCTAssertTrue(skipped.output.contains("at step 20"), skipped.output)
     }
 
+    /// A new run in a folder with an earlier run's checkpoints moves them aside: otherwise pruning
+    /// (which keeps the highest steps) would delete the new run's, and 'latest' would pick the old.
+    func testANewRunMovesAnEarlierRunsCheckpointsAside() throws {
+        let train = try Products.binary("gan-train")
+        let run = dir + "/reused"
+        var r = try runProcess(train, mlpFlags(steps: 60, out: run), in: dir)
+        XCTAssertEqual(r.status, 0, r.output)
+        var flags = mlpFlags(steps: 20, out: run)
+        flags[flags.firstIndex(of: "--seed")! + 1] = "6"
+        r = try runProcess(train, flags, in: dir)
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("held checkpoints up to step 60 of an earlier run; moved them to"), r.output)
+        let now = try CheckpointDirectory(root: run).list()
+        XCTAssertEqual(now.map(\.step), [20])
+        XCTAssertEqual(try SafeTensorsFile.read(path: now[0].path).metadata["seed"], "6")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.hasPrefix("checkpoints-before-") }
+        XCTAssertEqual(aside.count, 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run + "/" + aside[0]).sorted(),
+                       ["step-00000040.safetensors", "step-00000060.safetensors"])
+    }
+
     func testFlagsParseAndValidate() throws {
         let o = try TrainOptions.parse(["--checkpoint-every", "5", "--keep", "4", "--resume", "latest"])
         XCTAssertEqual(o.checkpointing.checkpointEvery, 5)

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import GANLayers
+import GANModels
+import GANTensor
+import GANTraining
+
+/// Real samples for benchmarking: U(−1, 1) from stream (seed, data, step, shard), no file loading.
+/// The values do not matter for speed; the shapes and the per-step fill cost are realistic.
+final class UniformSampler: RealSampler {
+    let sampleShape: [Int]
+    let seed: UInt64
+    init(shape: [Int], seed: UInt64) {
+        sampleShape = shape
+        self.seed = seed
+    }
+    func prepare(step: Int) {}
+    func fill(step: Int, shard: Int, shardSize: Int, into out: UnsafeMutablePointer<Float>) {
+        RandomStream(seed: seed, purpose: .data, a: UInt64(step), b: UInt32(shard))
+            .fillUniform(out, count: shardSize * sampleShape.reduce(1, *), low: -1, high: 1)
+    }
+    func epoch(ofStep step: Int) -> Int { 0 }
+    var stepsPerEpoch: Int? { nil }
+}
+
+/// `gan-bench`: milliseconds per full training iteration (D phase, Adam(D), G phase, Adam(G)),
+/// exactly as `Trainer` runs it, on synthetic data. Prints one parseable line
+/// (`bench impl=swift key=value ...`, the format scripts/bench_reference.py prints too) or JSON.
+struct GANBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gan-bench",
+        abstract: "Time full GAN training iterations (the same step as gan-train) on synthetic data.")
+
+    @Option(help: "Model: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: String = "dcgan28"
+    @Option(help: "Per-sample data shape, comma-separated: 1 (1-D MLP), 1,28,28 (dcgan28), 3,64,64 (dcgan64).")
+    var dataShape: String = "1,28,28"
+    @Option(help: "Global batch size.")
+    var batch: Int = 64
+    @Option(help: "Shards per batch (computed concurrently, one thread each).")
+    var shards: Int = 4
+    @Option(help: "OpenBLAS threads per shard computation.")
+    var blasThreads: Int = 1
+    @Option(help: "Latent size.")
+    var nz: Int = 100
+    @Option(help: "Hidden width of the vector MLP.")
+    var hidden: Int = 128
+    @Option(help: "Generator base width (DCGANs; default 32 for dcgan-small, 64 otherwise).")
+    var ngf: Int?
+    @Option(help: "Discriminator base width (DCGANs; default 32 for dcgan-small, 64 otherwise).")
+    var ndf: Int?
+    @Option(help: "Untimed iterations before the first repeat.")
+    var warmup: Int = 5
+    @Option(help: "Timed iterations per repeat.")
+    var iters: Int = 20
+    @Option(help: "Repeats; ms/iteration is reported as the median and min over repeats.")
+    var repeats: Int = 5
+    @Option(help: "Seed (initial parameters, noise, synthetic data).")
+    var seed: UInt64 = 1
+    @Flag(help: "Print one JSON object instead of the key=value line.")
+    var json = false
+
+    func validate() throws {
+        guard Architecture(rawValue: model) != nil else { throw ValidationError("Unknown --model \(model).") }
+        guard batch > 0, shards > 0, batch % shards == 0 else { throw ValidationError("--batch must split into --shards equal shards.") }
+        guard blasThreads >= 1, iters >= 1, repeats >= 1, warmup >= 0 else { throw ValidationError("Counts must be positive.") }
+        guard parsedShape != nil else { throw ValidationError("--data-shape wants positive integers, e.g. 1,28,28; got \(dataShape).") }
+    }
+
+    var parsedShape: [Int]? {
+        let parts = dataShape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        return parts.map { $0! }
+    }
+
+    func run() throws {
+        BLAS.setThreads(blasThreads)
+        let arch = Architecture(rawValue: model)!
+        let shape = parsedShape!
+        let config = ModelConfig(architecture: arch, nz: nz, dataShape: shape, hidden: hidden, ngf: ngf, ndf: ndf)
+        let gan = try GANModel(config)
+        gan.initialize(seed: seed)
+        let computer = ShardComputer(model: gan, loss: .nonsaturating, batch: batch, shardCount: shards,
+                                     real: UniformSampler(shape: shape, seed: seed),
+                                     noise: NoiseSampler(.normal, nz: nz, seed: seed), seed: seed)
+        let executor = LocalExecutor(computer: computer)
+        let server = ParameterServer(model: gan, dLayout: computer.dLayout, gLayout: computer.gLayout, shardCount: shards,
+                                     learningRateD: 2e-4, learningRateG: 2e-4, beta1: 0.5, beta2: 0.999)
+
+        // One iteration as Trainer.run does it; returns seconds of (D phase, Adam D, G phase, Adam G).
+        var step = 0
+        func iteration() throws -> (Double, Double, Double, Double) {
+            let t0 = now()
+            let dSum = try executor.run(.discriminator, step: step)
+            let t1 = now()
+            server.apply(.discriminator, sum: dSum)
+            let t2 = now()
+            let gSum = try executor.run(.generator, step: step)
+            let t3 = now()
+            server.apply(.generator, sum: gSum)
+            let t4 = now()
+            step += 1
+            return (t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+        }
+
+        for _ in 0..<warmup { _ = try iteration() }
+        var total: [Double] = [], dPhase: [Double] = [], gPhase: [Double] = [], adam: [Double] = []
+        for _ in 0..<repeats {
+            var d = 0.0, ad = 0.0, g = 0.0, ag = 0.0
+            let start = now()
+            for _ in 0..<iters {
+                let t = try iteration()
+                d += t.0; ad += t.1; g += t.2; ag += t.3
+            }
+            let per = 1000 / Double(iters)
+            total.append((now() - start) * per)
+            dPhase.append(d * per); gPhase.append(g * per); adam.append((ad + ag) * per)
+        }
+        // A number the compiler cannot drop, and a sanity check that training did not blow up.
+        let lossD = (server.metrics["loss_d_real"] ?? 0) + (server.metrics["loss_d_fake"] ?? 0)
+
+        let fields: [(String, String)] = [
+            ("impl", "swift"), ("model", model), ("data_shape", shape.map(String.init).joined(separator: "x")),
+            ("batch", "\(batch)"), ("shards", "\(shards)"), ("threads", "\(blasThreads)"),
+            ("kernel", BLAS.coreName), ("iters", "\(iters)"), ("repeats", "\(repeats)"),
+            ("ms_median", fmt(median(total))), ("ms_min", fmt(total.min()!)),
+            ("d_ms", fmt(median(dPhase))), ("g_ms", fmt(median(gPhase))), ("adam_ms", fmt(median(adam))),
+            ("params_g", "\(gan.generator.parameterCount)"), ("params_d", "\(gan.discriminator.parameterCount)"),
+            ("loss_d", String(format: "%.4f", lossD)),
+        ]
+        if json {
+            var obj: [String: Any] = [:]
+            for (k, v) in fields { obj[k] = Double(v) ?? v }
+            obj["ms_all"] = total
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("bench " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        }
+    }
+
+    private func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted(), n = s.count
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+    }
+
+    private func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
+}
+
+GANBench.main()

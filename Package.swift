@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "gan-eval", targets: ["gan-eval"]),
         .executable(name: "gan-coord", targets: ["gan-coord"]),
         .executable(name: "gan-worker", targets: ["gan-worker"]),
+        .executable(name: "gan-bench", targets: ["gan-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -68,6 +69,7 @@ let package = Package(
         .executableTarget(name: "gan-eval", dependencies: ["GANCommandLine", argumentParser, logging]),
         .executableTarget(name: "gan-coord", dependencies: ["GANCommandLine", argumentParser, logging]),
         .executableTarget(name: "gan-worker", dependencies: ["GANCommandLine", argumentParser, logging]),
+        .executableTarget(name: "gan-bench", dependencies: ["GANTraining", argumentParser, logging]),
 
         // Tests mirror Sources: one test target per library target.
         .testTarget(name: "GANTensorTests", dependencies: ["GANTensor"]),

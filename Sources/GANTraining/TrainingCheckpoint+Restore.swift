@@ -54,6 +54,29 @@ extension TrainingCheckpoint {
             check("--target-std", s.targetStd, r.targetStd) { "\($0)" }
         }
         check("--blas-threads", s.blasThreads, r.blasThreads) { String($0) }
+        // Settings added to TrainConfig later are compared as JSON, so that a new numerics
+        // setting is refused by default rather than silently resumed with another value.
+        for key in extraKeys(s, r) { out.append(key) }
+        return out
+    }
+
+    /// The config keys compared above, and those that may change on resume.
+    static let comparedKeys: Set<String> = [
+        "model", "dataset", "imageSize", "grayscale", "batch", "shards", "lrD", "lrG", "beta1", "beta2", "gLoss",
+        "seed", "nz", "hidden", "ngf", "ndf", "zDist", "targetMean", "targetStd", "blasThreads", "steps", "dataPath",
+    ]
+
+    /// Differences in config keys `differences` does not know by name.
+    static func extraKeys(_ s: TrainConfig, _ r: TrainConfig) -> [Difference] {
+        func object(_ c: TrainConfig) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(json(c).utf8))) as? [String: Any] ?? [:]
+        }
+        let a = object(s), b = object(r)
+        var out: [Difference] = []
+        for key in Set(a.keys).union(b.keys).subtracting(comparedKeys).sorted() {
+            let x = a[key].map { json(AnyJSON($0)) } ?? "(unset)", y = b[key].map { json(AnyJSON($0)) } ?? "(unset)"
+            if x != y { out.append(Difference(flag: key, stored: x, requested: y)) }
+        }
         return out
     }
 
@@ -198,5 +221,21 @@ extension TrainingCheckpoint {
             }
         }
         net.setBatchesTracked(tracked)
+    }
+}
+
+/// Re-encodes a JSONSerialization value, for comparing config entries as text.
+struct AnyJSON: Encodable {
+    let value: Any
+    init(_ value: Any) { self.value = value }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch value {
+        case let v as String: try c.encode(v)
+        case let v as NSNumber: try c.encode(v.description)
+        case let v as [Any]: try c.encode(v.map(AnyJSON.init))
+        case let v as [String: Any]: try c.encode(v.mapValues(AnyJSON.init))
+        default: try c.encodeNil()
+        }
     }
 }

@@ -48,8 +48,11 @@ public final class Trainer {
     /// Observers called around every step.
     public var observers: [TrainingObserver] = []
     private var metricsFile: FileHandle?
-    /// Set by `requestStop()` (e.g. from a signal handler); the loop stops after the current step.
-    public private(set) var stopRequested = false
+    /// Set by `requestStop()` (e.g. from a signal handler's queue); the loop stops after the
+    /// current step. Guarded by a lock: it is written and read on different threads.
+    public var stopRequested: Bool { stopLock.withLock { stopFlag } }
+    private var stopFlag = false
+    private let stopLock = NSLock()
 
     public init(setup: RunSetup, dLayout: PhaseLayout, gLayout: PhaseLayout, options: OutputOptions, logger: Logger) throws {
         self.setup = setup
@@ -68,7 +71,7 @@ public final class Trainer {
     }
 
     /// Asks the loop to stop after the current step (signal handlers call this).
-    public func requestStop() { stopRequested = true }
+    public func requestStop() { stopLock.withLock { stopFlag = true } }
 
     /// Runs steps until `config.steps` or a stop request.
     public func run(executor: PhaseExecutor) throws {

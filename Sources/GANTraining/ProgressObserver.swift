@@ -78,19 +78,32 @@ public final class ProgressObserver: TrainingObserver {
         let done = step - startStep
         let rate = elapsed > 0 && done > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - step) / rate : .nan
-        var tail = String(format: " %d/%d %3.0f%%", step, total, 100 * fraction)
-        tail += rate > 0 ? String(format: "  %.1f steps/s  ETA ", rate) + Self.duration(eta) : "  -- steps/s  ETA --"
+        var core = String(format: " %d/%d %3.0f%%", step, total, 100 * fraction)
+        core += rate > 0 ? String(format: rate >= 100 ? "  %.0f steps/s" : "  %.1f steps/s", rate) + "  ETA " + Self.duration(eta)
+                         : "  -- steps/s  ETA --"
+        var losses = ""
         let m = trainer.server.metrics
         if let real = m["loss_d_real"], let fake = m["loss_d_fake"], let g = m["loss_g"] {
-            tail += String(format: "  loss_D %.3f  loss_G %.3f", real + fake, g)
+            losses = String(format: "  loss D %.3f G %.3f", real + fake, g)
         }
-        // The bar takes what is left of the terminal width, between 10 and 30 cells.
-        let room = columns - 1 - tail.count - 2
-        let width = Swift.min(30, room)
-        guard width >= 10 else { return String(tail.dropFirst().prefix(Swift.max(columns - 1, 0))) }
-        let filled = Swift.min(width, Int(fraction * Double(width)))
-        let bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
-        return bar + tail
+        let layout = self.layout(total: total)
+        let tail = layout.losses ? core + losses : core
+        guard layout.bar > 0 else { return String(tail.dropFirst().prefix(Swift.max(columns - 1, 0))) }
+        let filled = Swift.min(layout.bar, Int(fraction * Double(layout.bar)))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: layout.bar - filled) + "]" + tail
+    }
+
+    /// The bar's width (0: none) and whether the losses are shown, fixed for a run so that the bar
+    /// does not jitter: from the widest line the run can produce and the terminal's width. On a
+    /// narrow terminal the losses go first, then the bar (10 to 30 cells).
+    func layout(total: Int) -> (bar: Int, losses: Bool) {
+        let digits = String(total).count
+        let core = 2 * digits + 6 + 15 + 13   // " N/N 100%", "  12345 steps/s", "  ETA 1:02:03"
+        let losses = 22                        // "  loss D -1.234 G 12.345"
+        let usable = columns - 1
+        if usable - core - losses - 2 >= 10 { return (Swift.min(30, usable - core - losses - 2), true) }
+        if usable - core - 2 >= 10 { return (Swift.min(30, usable - core - 2), false) }
+        return (0, usable - core >= losses)
     }
 
     private func draw(_ trainer: Trainer, at t: Double) {

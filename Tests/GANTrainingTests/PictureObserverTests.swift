@@ -346,12 +346,33 @@ final class PictureObserverTests: XCTestCase {
         XCTAssertTrue(last.contains("100%"), last)
         XCTAssertTrue(last.contains("steps/s"), last)
         XCTAssertTrue(last.contains("ETA 0:00"), last)
-        XCTAssertTrue(last.contains("loss_D"), last)
-        XCTAssertTrue(last.contains("[" + String(repeating: "#", count: 10)), last)
+        XCTAssertTrue(last.contains("loss D"), last)
+        XCTAssertTrue(last.hasPrefix("[" + String(repeating: "#", count: 30) + "]"), last)
         for drawn in out.components(separatedBy: "\r").dropFirst() {
             let visible = drawn.replacingOccurrences(of: "\u{1B}[K", with: "").replacingOccurrences(of: "\n", with: "")
             XCTAssertLessThan(visible.count, 100, "fits the terminal: \(visible)")
         }
+    }
+
+    /// One bar width per run (no jitter); a narrow terminal drops the losses before the bar.
+    func testProgressBarLayoutFitsNarrowTerminals() throws {
+        let (trainer, executor) = try progressTrainer(steps: 30, logEvery: 1000)
+        var out = ""
+        var clock = 0.0
+        let p = ProgressObserver(interactive: true, columns: 60, clock: { clock += 0.05; return clock }, write: { out += $0 })
+        trainer.observers = [p]
+        try trainer.run(executor: executor)
+        let lines = out.components(separatedBy: "\r").dropFirst()
+            .map { $0.replacingOccurrences(of: "\u{1B}[K", with: "").replacingOccurrences(of: "\n", with: "") }
+            .filter { !$0.isEmpty }
+        XCTAssertGreaterThan(lines.count, 3)
+        let bars = Set(lines.compactMap { line in line.firstIndex(of: "]").map { line.distance(from: line.startIndex, to: $0) } })
+        XCTAssertEqual(bars.count, 1, "the bar keeps its width: \(lines)")
+        for line in lines {
+            XCTAssertLessThan(line.count, 60, line)
+            XCTAssertFalse(line.contains("loss"), line)
+        }
+        XCTAssertEqual(ProgressObserver(interactive: true, columns: 20).layout(total: 100).bar, 0, "no room for a bar")
     }
 
     /// The Trainer's log lines must start on a clean line: the bar clears itself the step before.

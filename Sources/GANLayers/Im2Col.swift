@@ -11,6 +11,18 @@ struct PatchGeometry {
     var rows: Int { channels * kernelH * kernelW }
     var columns: Int { batch * gridH * gridW }
 
+    /// The grid columns j whose image column j·stride − padding + kj lies inside 0..<width, as
+    /// lo..<hi (empty when none does): the inner loops then run without a bounds test per element.
+    @inline(__always)
+    func validColumns(_ kj: Int) -> (Int, Int) {
+        let off = kj - padding
+        // iw = j·stride + off ≥ 0  ⇔  j ≥ ⌈−off / stride⌉;  iw < width  ⇔  j ≤ ⌊(width − 1 − off) / stride⌋.
+        let lo = off >= 0 ? 0 : (-off + stride - 1) / stride
+        let last = width - 1 - off
+        let hi = last < 0 ? 0 : Swift.min(gridW, last / stride + 1)
+        return (Swift.min(lo, hi), hi)
+    }
+
     /// Copies the patches of `image` [N, C, H, W] into `col` [K, L]: column n·Ho·Wo + i·Wo + j holds
     /// the patch under kernel placement (i, j) of sample n, zeros where it hangs over the padding.
     func im2col(_ image: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
@@ -19,6 +31,7 @@ struct PatchGeometry {
             for ki in 0..<kernelH {
                 for kj in 0..<kernelW {
                     let row = col + ((c * kernelH + ki) * kernelW + kj) * l
+                    let off = kj - padding, (lo, hi) = validColumns(kj)
                     for n in 0..<batch {
                         let src = image + (n * channels + c) * plane
                         let dst = row + n * grid
@@ -29,11 +42,15 @@ struct PatchGeometry {
                                 out.update(repeating: 0, count: gridW)
                                 continue
                             }
+                            // Columns j in lo..<hi read inside the row; the rest lie on the padding.
                             let line = src + ih * width
-                            for j in 0..<gridW {
-                                let iw = j * stride - padding + kj
-                                out[j] = (iw >= 0 && iw < width) ? line[iw] : 0
+                            if lo > 0 { out.update(repeating: 0, count: lo) }
+                            if stride == 1 {
+                                if hi > lo { (out + lo).update(from: line + (lo + off), count: hi - lo) }
+                            } else {
+                                for j in lo..<hi { out[j] = line[j * stride + off] }
                             }
+                            if hi < gridW { (out + hi).update(repeating: 0, count: gridW - hi) }
                         }
                     }
                 }
@@ -50,6 +67,7 @@ struct PatchGeometry {
             for ki in 0..<kernelH {
                 for kj in 0..<kernelW {
                     let row = col + ((c * kernelH + ki) * kernelW + kj) * l
+                    let off = kj - padding, (lo, hi) = validColumns(kj)
                     for n in 0..<batch {
                         let dst = image + (n * channels + c) * plane
                         let src = row + n * grid
@@ -58,10 +76,7 @@ struct PatchGeometry {
                             if ih < 0 || ih >= height { continue }
                             let line = dst + ih * width
                             let inp = src + i * gridW
-                            for j in 0..<gridW {
-                                let iw = j * stride - padding + kj
-                                if iw >= 0 && iw < width { line[iw] += inp[j] }
-                            }
+                            for j in lo..<hi { line[j * stride + off] += inp[j] }
                         }
                     }
                 }

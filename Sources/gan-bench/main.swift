@@ -117,6 +117,12 @@ struct GANBench: ParsableCommand {
             dPhase.append(d * per); gPhase.append(g * per); adam.append((ad + ag) * per)
         }
         // A number the compiler cannot drop, and a sanity check that training did not blow up.
+        // The hash of the final parameters and running statistics (FNV-1a over their bits) shows
+        // whether a speed-up changed any result: same flags, same kernel, same hash.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for t in [gan.generator.parameters, gan.generator.buffers, gan.discriminator.parameters, gan.discriminator.buffers] {
+            for i in 0..<t.count { hash = (hash ^ UInt64(t.ptr[i].bitPattern)) &* 0x100_0000_01b3 }
+        }
         let lossD = (server.metrics["loss_d_real"] ?? 0) + (server.metrics["loss_d_fake"] ?? 0)
 
         let fields: [(String, String)] = [
@@ -126,7 +132,7 @@ struct GANBench: ParsableCommand {
             ("ms_median", fmt(median(total))), ("ms_min", fmt(total.min()!)),
             ("d_ms", fmt(median(dPhase))), ("g_ms", fmt(median(gPhase))), ("adam_ms", fmt(median(adam))),
             ("params_g", "\(gan.generator.parameterCount)"), ("params_d", "\(gan.discriminator.parameterCount)"),
-            ("loss_d", String(format: "%.4f", lossD)),
+            ("loss_d", String(format: "%.4f", lossD)), ("hash", String(hash, radix: 16)),
         ]
         if json {
             var obj: [String: Any] = [:]

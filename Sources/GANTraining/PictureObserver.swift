@@ -68,7 +68,8 @@ public struct PictureOptions: Sendable {
 /// G runs on them in a workspace allocated once, in evaluation mode by default (see
 /// `PictureOptions.GeneratorMode`); training is not affected either way.
 ///
-/// After a resume the animations start at the resumed step. A run that crashes keeps the PNGs
+/// After a resume the curves and progress.gif include the earlier part of the run (see
+/// `loadEarlierRun`); the 1-D/2-D animations start at the resumed step. A run that crashes keeps the PNGs
 /// written so far but gets no GIFs (they are assembled at the end); a stop request still writes them.
 public final class PictureObserver: TrainingObserver {
     /// The `a` word of the fixed latents' sampling stream ("PICS" in ASCII).
@@ -88,13 +89,13 @@ public final class PictureObserver: TrainingObserver {
     public private(set) var lastSampleStep: Int?
 
     enum Kind { case images, density, scatter }
-    private var kind = Kind.images
+    private(set) var kind = Kind.images
     private var workspace: Workspace?
     private var latents: Tensor?
     private var modeRandom: RandomStream?
     private var frames: FrameSequence?
     var history = MetricHistory(count: MetricHistory.names.count)
-    private var plotter: PicturePlotter?
+    private(set) var plotter: PicturePlotter?
 
     public init(directory: String, options: PictureOptions) {
         self.directory = directory
@@ -130,6 +131,7 @@ public final class PictureObserver: TrainingObserver {
                                budgetBytes: options.frameBudgetBytes)
         let sub = kind == .images ? directory + "/samples" : directory
         try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
+        loadEarlierRun(trainer)
         try picture(trainer, isSample: true, isEpochEnd: false)
     }
 
@@ -217,7 +219,7 @@ public final class PictureObserver: TrainingObserver {
             try save(plot, directory + "/scatter.png")
             frame = plot
         }
-        if let frame, isSample { frames?.add(step: s, image: frame, force: isFirst || forceFrame) }
+        if let frame, isSample { addFrame(step: s, image: frame, force: isFirst || forceFrame) }
         // The curves are the costliest files (two 800×400 PNGs); between pictures they are
         // rewritten at most every `curveInterval` seconds, so a crashed run has them nearly current.
         if isSample && !isFirst && now() - lastCurves >= Self.curveInterval { try writeCurves() }
@@ -226,6 +228,10 @@ public final class PictureObserver: TrainingObserver {
         pictureCount += 1
         seconds += now() - t0
         cpuSeconds += threadCPUTime() - c0
+    }
+
+    func addFrame(step: Int, image: RGBImage, force: Bool) {
+        frames?.add(step: step, image: image, force: force)
     }
 
     /// Writes a PNG under one or more names, counting the encoding and writing time.

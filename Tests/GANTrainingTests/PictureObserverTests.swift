@@ -65,15 +65,16 @@ final class PictureObserverTests: XCTestCase {
 
     /// Trains `config` with a picture observer writing into `dir`; returns the observer.
     @discardableResult
-    func train(_ config: TrainConfig, dir: String, every: Int,
+    func train(_ config: TrainConfig, dir: String, every: Int, logEvery: Int = 1_000_000, startStep: Int = 0,
                configure: (inout PictureOptions) -> Void = { _ in }) throws -> PictureObserver {
         let setup = try RunSetup(config)
         let computer = setup.makeComputer()
         var o = OutputOptions()
         o.outDir = dir
-        o.logEvery = 1_000_000
+        o.logEvery = logEvery
         let trainer = try Trainer(setup: setup, dLayout: computer.dLayout, gLayout: computer.gLayout,
                                   options: o, logger: quietLogger())
+        trainer.step = startStep
         var options = PictureOptions(sampleEvery: every)
         configure(&options)
         let observer = PictureObserver(directory: dir, options: options)
@@ -259,6 +260,25 @@ final class PictureObserverTests: XCTestCase {
         XCTAssertNotNil(na.first?["loss_g"])
         XCTAssertEqual(na, try numbers(b))
         XCTAssertNotEqual(bytes(a + "/samples/step-00000006.png"), bytes(b + "/samples/step-00000006.png"))
+    }
+
+    /// A resumed run (here: a trainer started at step 6 in the same folder) continues the curves
+    /// from metrics.jsonl and progress.gif from the earlier step grids.
+    func testResumedRunContinuesCurvesAndProgressGIF() throws {
+        let dir = tempDir + "/resume"
+        let config = try imageConfig(steps: 12)
+        try train(config, dir: dir, every: 3, logEvery: 3)
+        // The first run also left grids of steps 9 and 12, which the resumed run must not take.
+        let observer = try train(config, dir: dir, every: 3, logEvery: 3, startStep: 6)
+        let points = observer.history.series(0).map(\.x)
+        XCTAssertEqual(points, [3, 6] + (7...12).map(Double.init), "records ≤ 6 from metrics.jsonl, then every step")
+        let gif = try XCTUnwrap(parseGIF(bytes(dir + "/progress.gif")))
+        XCTAssertEqual(gif.frames, 5, "steps 0 and 3 from samples/, then 6, 9, 12")
+
+        // A fresh run in another folder shows only its own steps.
+        let fresh = try train(config, dir: tempDir + "/fresh", every: 3, logEvery: 3, startStep: 6)
+        XCTAssertEqual(fresh.history.series(0).count, 6)
+        XCTAssertEqual(try XCTUnwrap(parseGIF(bytes(tempDir + "/fresh/progress.gif"))).frames, 3)
     }
 
     // MARK: - Bounded stores

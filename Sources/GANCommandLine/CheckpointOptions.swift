@@ -45,6 +45,7 @@ public struct CheckpointOptions: ParsableArguments {
         let directory = CheckpointDirectory(root: outDir)
         if let file = resume {
             let step = try TrainingCheckpoint.restore(file, into: trainer)
+            try trainer.truncateMetrics(after: step)
             logger.info("resumed from \(file.path) at step \(step) of \(trainer.setup.config.steps)")
         } else if let newest = try directory.list().last {
             // A new run must not mix its checkpoints with an earlier run's: pruning keeps the

@@ -70,6 +70,23 @@ public final class Trainer {
         }
     }
 
+    /// Drops metrics.jsonl records past `step`: after a crash, the steps between the last
+    /// checkpoint and the crash are run again and would otherwise be logged twice.
+    public func truncateMetrics(after step: Int) throws {
+        guard let dir = options.outDir, let f = metricsFile else { return }
+        let path = dir + "/metrics.jsonl"
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var kept: [Substring] = []
+        for line in text.split(separator: "\n") {
+            if let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+               let s = obj["step"] as? Int, s > step { continue }
+            kept.append(line)
+        }
+        let out = kept.isEmpty ? "" : kept.joined(separator: "\n") + "\n"
+        f.truncateFile(atOffset: 0)
+        f.write(Data(out.utf8))
+    }
+
     /// Asks the loop to stop after the current step (signal handlers call this).
     public func requestStop() { stopLock.withLock { stopFlag = true } }
 

@@ -309,7 +309,7 @@ public final class Classifier {
         do {
             file = try SafeTensorsFile.read(path: path)
         } catch let e as CheckpointError {
-            throw EvalError(file: path, "cannot read the classifier: \(e.problem)", fix: "Train one with: gan-eval train-classifier --dataset fashion-mnist --out \(path)")
+            throw EvalError(file: path, "cannot read the classifier: \(e.problem)", fix: "Pass a file written by gan-eval train-classifier (e.g. gan-eval train-classifier --dataset fashion-mnist --out classifier.safetensors)")
         }
         guard file.metadata[Key.classifier] == ClassifierArchitecture.name else {
             throw EvalError(file: path, "not a gan-eval classifier (metadata \"\(Key.classifier)\" is \(file.metadata[Key.classifier].map { "\"\($0)\"" } ?? "absent"), expected \"\(ClassifierArchitecture.name)\")",

@@ -121,7 +121,8 @@ public func densityPlot1D(samples: [Float], target: (Double) -> Double, range: C
 }
 
 /// 2-D samples as dots over the mixture's mode centres as crosses, e.g. for a ring of 8 or a grid of
-/// 25 Gaussians; mode collapse shows as crosses without dots around them.
+/// 25 Gaussians; mode collapse shows as crosses without dots around them (crosses are drawn under the
+/// dots, so a captured mode's cluster covers its cross).
 ///
 /// Both axes show `range` with equal units (a square data area). Samples with a non-finite
 /// coordinate are skipped; samples outside `range` are clipped away.
@@ -134,14 +135,16 @@ public func scatterPlot2D(samples: [(Float, Float)], centers: [(Float, Float)], 
     let f = canvas.frame
     let dotColor = plotSeriesColors[0]
     let radius = 1.6 * Double(canvas.scale)
-    // Translucent dots so that dense regions read darker than single samples.
-    for (x, y) in samples where x.isFinite && y.isFinite {
-        canvas.layer.fillCircle(cx: f.px(Double(x)), cy: f.py(Double(y)), radius: radius, color: dotColor, alpha: 0.55)
-    }
+    // Crosses first: a mode's cluster of samples (often smaller than a cross) then covers its cross,
+    // so a captured mode reads blue and a missed one red; drawn on top, the crosses hid the clusters.
     let crossColor = plotSeriesColors[3]
     for (x, y) in centers where x.isFinite && y.isFinite {
         drawCross(on: &canvas.layer, cx: f.px(Double(x)), cy: f.py(Double(y)), size: 5 * Double(canvas.scale),
                   color: crossColor, thickness: canvas.scale + 1)
+    }
+    // Translucent dots so that dense regions read darker than single samples.
+    for (x, y) in samples where x.isFinite && y.isFinite {
+        canvas.layer.fillCircle(cx: f.px(Double(x)), cy: f.py(Double(y)), radius: radius, color: dotColor, alpha: 0.55)
     }
     return canvas.finished(legend: [
         (name: "samples (n=\(samples.count))", color: dotColor, mark: .dot),

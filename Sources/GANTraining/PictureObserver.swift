@@ -60,7 +60,9 @@ public struct PictureOptions: Sendable {
 ///   and at the end `density.gif`, one frame per picture;
 /// - 2-D targets: `scatter.png` (G on 1,000 fixed latents against the mode centres) and `scatter.gif`;
 /// - all runs: `losses.png` (loss_D, loss_G) and `d_outputs.png` (D(x), D(G(z)) in the D phase and in
-///   the G phase) over steps, recorded every step, redrawn at pictures (at most every 5 s) and at the end.
+///   the G phase) over steps, recorded every step.
+/// The files showing only the latest state (density.png, scatter.png and the curves) are rewritten
+/// at most every `liveInterval` (5) seconds during the run and at the end.
 ///
 /// The fixed latents are drawn once from `RandomStream(seed: config.seed, purpose: .sampling,
 /// a: PictureObserver.latentStream)` with the run's noise distribution, so two runs with the same
@@ -93,7 +95,7 @@ public final class PictureObserver: TrainingObserver {
     private var workspace: Workspace?
     private var latents: Tensor?
     private var modeRandom: RandomStream?
-    private var frames: FrameSequence?
+    private(set) var frames: FrameSequence?
     var history = MetricHistory(count: MetricHistory.names.count)
     private(set) var plotter: PicturePlotter?
 
@@ -152,6 +154,10 @@ public final class PictureObserver: TrainingObserver {
             try picture(trainer, isSample: true, isEpochEnd: false, forceFrame: true)
         }
         let t1 = now(), c1 = threadCPUTime()
+        if let pending = unsavedLive {
+            try save(pending.image, pending.path)
+            unsavedLive = nil
+        }
         try writeCurves()
         if let frames, !frames.frames.isEmpty {
             let name: String
@@ -210,19 +216,17 @@ public final class PictureObserver: TrainingObserver {
         case .density:
             let values = Array(UnsafeBufferPointer(start: out.ptr, count: out.count))
             let plot = plotter.density(values, step: s)
-            try save(plot, directory + "/density.png")
+            try saveLive(plot, directory + "/density.png", now: isFirst || forceFrame)
             frame = plot
         case .scatter:
             let n = out.shape[0]
             let points = (0..<n).map { (out.ptr[2 * $0], out.ptr[2 * $0 + 1]) }
             let plot = plotter.scatter(points, step: s)
-            try save(plot, directory + "/scatter.png")
+            try saveLive(plot, directory + "/scatter.png", now: isFirst || forceFrame)
             frame = plot
         }
         if let frame, isSample { addFrame(step: s, image: frame, force: isFirst || forceFrame) }
-        // The curves are the costliest files (two 800×400 PNGs); between pictures they are
-        // rewritten at most every `curveInterval` seconds, so a crashed run has them nearly current.
-        if isSample && !isFirst && now() - lastCurves >= Self.curveInterval { try writeCurves() }
+        if isSample && !isFirst && now() - lastCurves >= Self.liveInterval { try writeCurves() }
         lastPictureStep = s
         if isSample { lastSampleStep = s }
         pictureCount += 1
@@ -252,9 +256,25 @@ public final class PictureObserver: TrainingObserver {
         encodeSeconds += threadCPUTime() - t0
     }
 
-    /// The least time between two rewrites of the curves during the run, in seconds.
-    static let curveInterval = 5.0
+    /// The files that only show the latest state (density.png or scatter.png, losses.png,
+    /// d_outputs.png) are rewritten at most this often during the run, in seconds, and always at
+    /// the end: PNG encoding is most of a picture's cost, and a crashed run still has them nearly
+    /// current. (Step and epoch grids are the record of the run and are always written.)
+    static let liveInterval = 5.0
     private var lastCurves = -Double.infinity
+    private var lastLive = -Double.infinity
+    private var unsavedLive: (image: RGBImage, path: String)?
+
+    /// Writes a latest-state plot now, or keeps it for later when one was written recently.
+    private func saveLive(_ image: RGBImage, _ path: String, now force: Bool) throws {
+        if force || now() - lastLive >= Self.liveInterval {
+            try save(image, path)
+            lastLive = now()
+            unsavedLive = nil
+        } else {
+            unsavedLive = (image, path)
+        }
+    }
 
     /// losses.png and d_outputs.png from the recorded history (nothing before the first step).
     private func writeCurves() throws {

@@ -179,6 +179,10 @@ final class PictureObserverTests: XCTestCase {
         let png = try readPNG(from: dir + "/density.png")
         XCTAssertEqual(gif.width, png.width)
         XCTAssertEqual(gif.height, png.height)
+        // density.png shows the last frame (step 30), even though it was drawn within 5 s of the
+        // previous write (the latest-state files are rate-limited during the run).
+        XCTAssertEqual(observer.frames?.frames.map(\.step), [0, 10, 20, 30])
+        XCTAssertEqual(png, observer.frames?.frames.last?.image)
         XCTAssertEqual(observer.pictureCount, 4)
         XCTAssertEqual(observer.lastPictureStep, 30)
         XCTAssertEqual(observer.history.buckets.reduce(0) { $0 + $1.steps }, 30, "every step recorded")
@@ -188,13 +192,14 @@ final class PictureObserverTests: XCTestCase {
     /// the last step, 30.
     func testRing8ScatterAnimation() throws {
         let dir = tempDir + "/r8"
-        try train(vectorConfig("ring8", steps: 30), dir: dir, every: 7)
+        let observer = try train(vectorConfig("ring8", steps: 30), dir: dir, every: 7)
         XCTAssertTrue(files(dir).isSuperset(of: ["scatter.png", "scatter.gif", "losses.png", "d_outputs.png"]))
         assertPNG(dir + "/scatter.png")
         let gif = try XCTUnwrap(parseGIF(bytes(dir + "/scatter.gif")))
         XCTAssertEqual(gif.frames, 6)
         let png = try readPNG(from: dir + "/scatter.png")
         XCTAssertEqual([gif.width, gif.height], [png.width, png.height])
+        XCTAssertEqual(png, observer.frames?.frames.last?.image, "scatter.png shows the last step")
     }
 
     /// Image model: step grids every 5 steps and at the end, epoch grids every 3 steps (an epoch),

@@ -170,15 +170,16 @@ def main():
 
     for _ in range(args.warmup):
         iteration()
-    total, dph, gph, adam = [], [], [], []
+    total, cpu, dph, gph, adam = [], [], [], [], []
     for _ in range(args.repeats):
         d = ad = g = ag = 0.0
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for _ in range(args.iters):
             t = iteration()
             d += t[0]; ad += t[1]; g += t[2]; ag += t[3]
         per = 1000.0 / args.iters
         total.append((time.perf_counter() - start) * per)
+        cpu.append((time.process_time() - cpu_start) * per)
         dph.append(d * per); gph.append(g * per); adam.append((ad + ag) * per)
 
     n_g = sum(p.numel() for p in netG.parameters())
@@ -189,7 +190,7 @@ def main():
         ("batch", str(B)), ("shards", "1"), ("threads", str(torch.get_num_threads())),
         ("kernel", kernel), ("iters", str(args.iters)), ("repeats", str(args.repeats)),
         ("ms_median", f"{statistics.median(total):.3f}"), ("ms_min", f"{min(total):.3f}"),
-        ("d_ms", f"{statistics.median(dph):.3f}"), ("g_ms", f"{statistics.median(gph):.3f}"),
+        ("cpu_ms", f"{statistics.median(cpu):.3f}"), ("d_ms", f"{statistics.median(dph):.3f}"), ("g_ms", f"{statistics.median(gph):.3f}"),
         ("adam_ms", f"{statistics.median(adam):.3f}"),
         ("params_g", str(n_g)), ("params_d", str(n_d)), ("loss_d", f"{float(last['loss_d']):.4f}"),
     ]

@@ -104,16 +104,17 @@ struct GANBench: ParsableCommand {
         }
 
         for _ in 0..<warmup { _ = try iteration() }
-        var total: [Double] = [], dPhase: [Double] = [], gPhase: [Double] = [], adam: [Double] = []
+        var total: [Double] = [], cpu: [Double] = [], dPhase: [Double] = [], gPhase: [Double] = [], adam: [Double] = []
         for _ in 0..<repeats {
             var d = 0.0, ad = 0.0, g = 0.0, ag = 0.0
-            let start = now()
+            let start = now(), cpuStart = processCPUTime()
             for _ in 0..<iters {
                 let t = try iteration()
                 d += t.0; ad += t.1; g += t.2; ag += t.3
             }
             let per = 1000 / Double(iters)
             total.append((now() - start) * per)
+            cpu.append((processCPUTime() - cpuStart) * per)
             dPhase.append(d * per); gPhase.append(g * per); adam.append((ad + ag) * per)
         }
         // A number the compiler cannot drop, and a sanity check that training did not blow up.
@@ -130,7 +131,7 @@ struct GANBench: ParsableCommand {
             ("batch", "\(batch)"), ("shards", "\(shards)"), ("threads", "\(blasThreads)"),
             ("kernel", BLAS.coreName), ("iters", "\(iters)"), ("repeats", "\(repeats)"),
             ("ms_median", fmt(median(total))), ("ms_min", fmt(total.min()!)),
-            ("d_ms", fmt(median(dPhase))), ("g_ms", fmt(median(gPhase))), ("adam_ms", fmt(median(adam))),
+            ("cpu_ms", fmt(median(cpu))), ("d_ms", fmt(median(dPhase))), ("g_ms", fmt(median(gPhase))), ("adam_ms", fmt(median(adam))),
             ("params_g", "\(gan.generator.parameterCount)"), ("params_d", "\(gan.discriminator.parameterCount)"),
             ("loss_d", String(format: "%.4f", lossD)), ("hash", String(hash, radix: 16)),
         ]
@@ -143,6 +144,14 @@ struct GANBench: ParsableCommand {
         } else {
             print("bench " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         }
+    }
+
+    /// CPU seconds used by the whole process (all threads): on a shared machine a steadier
+    /// measure of work than wall time.
+    private func processCPUTime() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     private func median(_ xs: [Double]) -> Double {

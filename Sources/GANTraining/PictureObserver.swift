@@ -104,9 +104,38 @@ public final class PictureObserver: TrainingObserver {
         self.options = options
     }
 
+    /// Why pictures stopped, if they did: a picture that cannot be drawn or written (a full disk, a
+    /// path in the way) is logged as a warning and ends the pictures, never the training run.
+    public private(set) var failure: String?
+
     // MARK: - Observer
 
     public func trainingWillStart(_ trainer: Trainer) throws {
+        guarded(trainer) { try start(trainer) }
+    }
+
+    public func trainingDidStep(_ trainer: Trainer) throws {
+        let m = trainer.server.metrics
+        let values = MetricHistory.names.map { names in names.reduce(0.0) { $0 + Double(m[$1] ?? .nan) } }
+        history.append(step: trainer.step, values: values)
+        guarded(trainer) { try step(trainer) }
+    }
+
+    public func trainingDidFinish(_ trainer: Trainer) throws {
+        guarded(trainer) { try finish(trainer) }
+    }
+
+    private func guarded(_ trainer: Trainer, _ body: () throws -> Void) {
+        guard failure == nil else { return }
+        do {
+            try body()
+        } catch {
+            failure = "\(error)"
+            trainer.logger.warning("pictures stopped (training goes on): \(error)")
+        }
+    }
+
+    private func start(_ trainer: Trainer) throws {
         let setup = trainer.setup
         let g = setup.model.generator
         let shape = g.outputShape
@@ -137,10 +166,7 @@ public final class PictureObserver: TrainingObserver {
         try picture(trainer, isSample: true, isEpochEnd: false)
     }
 
-    public func trainingDidStep(_ trainer: Trainer) throws {
-        let m = trainer.server.metrics
-        let values = MetricHistory.names.map { names in names.reduce(0.0) { $0 + Double(m[$1] ?? .nan) } }
-        history.append(step: trainer.step, values: values)
+    private func step(_ trainer: Trainer) throws {
         let s = trainer.step
         let isSample = s % options.sampleEvery == 0
         var isEpochEnd = false
@@ -148,7 +174,7 @@ public final class PictureObserver: TrainingObserver {
         if isSample || isEpochEnd { try picture(trainer, isSample: isSample, isEpochEnd: isEpochEnd) }
     }
 
-    public func trainingDidFinish(_ trainer: Trainer) throws {
+    private func finish(_ trainer: Trainer) throws {
         if lastSampleStep != trainer.step {
             // The last step is always shown, as a frame of its own (written like a sample step).
             try picture(trainer, isSample: true, isEpochEnd: false, forceFrame: true)

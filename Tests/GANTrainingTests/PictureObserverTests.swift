@@ -286,6 +286,19 @@ final class PictureObserverTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(parseGIF(bytes(tempDir + "/fresh/progress.gif"))).frames, 3)
     }
 
+    /// A picture that cannot be written stops the pictures with a warning, not the training.
+    func testWriteFailureStopsPicturesNotTraining() throws {
+        let dir = tempDir + "/blocked"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // A plain file where the samples folder should go.
+        FileManager.default.createFile(atPath: dir + "/samples", contents: Data("x".utf8))
+        let observer = try train(try imageConfig(steps: 4), dir: dir, every: 2)
+        XCTAssertNotNil(observer.failure)
+        XCTAssertEqual(observer.pictureCount, 0)
+        XCTAssertFalse(files(dir).contains("progress.gif"))
+        XCTAssertEqual(observer.history.buckets.reduce(0) { $0 + $1.steps }, 4, "the run went on to the end")
+    }
+
     // MARK: - Bounded stores
 
     func testFrameSequenceStaysBoundedAndEvenlySpaced() {

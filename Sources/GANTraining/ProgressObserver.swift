@@ -6,7 +6,9 @@ import Foundation
 /// log lines are the plain output then.
 ///
 /// The Trainer's log lines (standard error) would otherwise be appended to the bar's line, so the
-/// bar clears its line in the step before each one and redraws after it.
+/// bar clears its line in the step before each one and redraws after it, and ends its line after
+/// the last step, before the other observers' end-of-run messages. (Messages other observers log
+/// in the middle of a run, e.g. a checkpoint's, still follow the bar on its line.)
 public final class ProgressObserver: TrainingObserver {
     public let interactive: Bool
     public let redrawsPerSecond: Double
@@ -45,6 +47,7 @@ public final class ProgressObserver: TrainingObserver {
 
     public func trainingWillStart(_ trainer: Trainer) throws {
         guard interactive else { return }
+        ended = false
         startTime = clock()
         startStep = trainer.step
         draw(trainer, at: startTime)
@@ -60,14 +63,26 @@ public final class ProgressObserver: TrainingObserver {
             return
         }
         let t = clock()
-        if !drawn || t - lastDraw >= 1 / redrawsPerSecond { draw(trainer, at: t) }
+        if trainer.step >= total || trainer.stopRequested {
+            // The last step: end the line now, as observers before this one log at the finish.
+            endLine(trainer, at: t)
+        } else if !drawn || t - lastDraw >= 1 / redrawsPerSecond {
+            draw(trainer, at: t)
+        }
     }
 
     public func trainingDidFinish(_ trainer: Trainer) throws {
-        guard interactive else { return }
-        draw(trainer, at: clock())
+        guard interactive, !ended else { return }
+        endLine(trainer, at: clock())
+    }
+
+    private var ended = false
+
+    private func endLine(_ trainer: Trainer, at t: Double) {
+        draw(trainer, at: t)
         write("\n")
         drawn = false
+        ended = true
     }
 
     /// The progress line for the trainer's current state.

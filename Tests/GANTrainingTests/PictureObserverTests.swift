@@ -423,17 +423,22 @@ final class PictureObserverTests: XCTestCase {
                                  write: { out += $0; events.append($0) })
         final class StepRecorder: TrainingObserver {
             var onStep: (Int) -> Void
+            var onFinish: () -> Void = {}
             init(_ f: @escaping (Int) -> Void) { onStep = f }
             func trainingDidStep(_ trainer: Trainer) throws { onStep(trainer.step) }
+            func trainingDidFinish(_ trainer: Trainer) throws { onFinish() }
         }
         // Stand in for the Trainer's logging, which happens before observers run at steps 5, 10, ...
         var clearedBeforeLog = 0
         let recorder = StepRecorder { step in
             if step % 5 == 0, let last = events.last, last == "\r\u{1B}[K" { clearedBeforeLog += 1 }
         }
+        // An observer before the bar logs at the finish (as the checkpoint and picture observers do).
+        recorder.onFinish = { out += "END-OF-RUN MESSAGE" }
         trainer.observers = [recorder, p]
         try trainer.run(executor: executor)
         XCTAssertEqual(clearedBeforeLog, 4, "cleared before the log lines of steps 5, 10, 15, 20")
-        XCTAssertTrue(out.hasSuffix("\n"))
+        XCTAssertTrue(out.hasSuffix("\nEND-OF-RUN MESSAGE"), "the bar's line ended before the finish: \(out.suffix(120))")
+        XCTAssertEqual(out.filter { $0 == "\n" }.count, 1)
     }
 }

@@ -6,9 +6,9 @@ import Foundation
 /// log lines are the plain output then.
 ///
 /// The Trainer's log lines (standard error) would otherwise be appended to the bar's line, so the
-/// bar clears its line in the step before each one and redraws after it, and ends its line after
-/// the last step, before the other observers' end-of-run messages. (Messages other observers log
-/// in the middle of a run, e.g. a checkpoint's, still follow the bar on its line.)
+/// bar clears its line in the step before each one (and before each periodic checkpoint, which
+/// logs too) and redraws after it, and ends its line after the last step, before the other
+/// observers' end-of-run messages.
 public final class ProgressObserver: TrainingObserver {
     public let interactive: Bool
     public let redrawsPerSecond: Double
@@ -48,6 +48,8 @@ public final class ProgressObserver: TrainingObserver {
     public func trainingWillStart(_ trainer: Trainer) throws {
         guard interactive else { return }
         ended = false
+        loggingCadences = ([trainer.options.logEvery]
+            + trainer.observers.compactMap { ($0 as? CheckpointObserver)?.every }).filter { $0 > 0 }
         startTime = clock()
         startStep = trainer.step
         draw(trainer, at: startTime)
@@ -57,8 +59,9 @@ public final class ProgressObserver: TrainingObserver {
         guard interactive else { return }
         let total = trainer.setup.config.steps
         let next = trainer.step + 1
-        // The Trainer logs after step `next` (before observers run): leave it a clean line.
-        if next <= total && (next % trainer.options.logEvery == 0 || next == total) && !trainer.stopRequested {
+        // Someone logs after step `next` (the Trainer before observers run, a checkpoint observer
+        // in its turn): leave them a clean line.
+        if next <= total && (next == total || loggingCadences.contains { next % $0 == 0 }) && !trainer.stopRequested {
             if drawn { write("\r\u{1B}[K"); drawn = false }
             return
         }
@@ -77,6 +80,8 @@ public final class ProgressObserver: TrainingObserver {
     }
 
     private var ended = false
+    /// Step cadences at which something logs a line: the Trainer's, and checkpoint observers'.
+    private var loggingCadences: [Int] = []
 
     private func endLine(_ trainer: Trainer, at t: Double) {
         draw(trainer, at: t)

@@ -413,6 +413,24 @@ final class PictureObserverTests: XCTestCase {
         XCTAssertEqual(ProgressObserver(interactive: true, columns: 20).layout(total: 100).bar, 0, "no room for a bar")
     }
 
+    /// A periodic checkpoint logs a line too: the bar clears itself the step before.
+    func testProgressBarClearsBeforeCheckpoints() throws {
+        let (trainer, executor) = try progressTrainer(steps: 20, logEvery: 1000)
+        var last = ""
+        var clock = 0.0
+        let p = ProgressObserver(interactive: true, columns: 100, clock: { clock += 1; return clock }, write: { last = $0 })
+        final class Probe: TrainingObserver {
+            let check: (Int) -> Void
+            init(_ f: @escaping (Int) -> Void) { check = f }
+            func trainingDidStep(_ trainer: Trainer) throws { check(trainer.step) }
+        }
+        var cleared: [Int] = []
+        let probe = Probe { step in if last == "\r\u{1B}[K" { cleared.append(step) } }
+        trainer.observers = [probe, CheckpointObserver(root: tempDir + "/ck", every: 7, keep: 1), p]
+        try trainer.run(executor: executor)
+        XCTAssertEqual(cleared, [7, 14, 20], "before the checkpoints of steps 7 and 14 and the last step's log line")
+    }
+
     /// The Trainer's log lines must start on a clean line: the bar clears itself the step before.
     func testProgressBarClearsBeforeLogLines() throws {
         let (trainer, executor) = try progressTrainer(steps: 20, logEvery: 5)

@@ -64,7 +64,7 @@ public final class Trainer {
         if let dir = options.outDir {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let path = dir + "/metrics.jsonl"
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             metricsFile = FileHandle(forWritingAtPath: path)
             metricsFile?.seekToEndOfFile()
         }

@@ -20,11 +20,7 @@ final class CheckpointResumeTests: XCTestCase {
         if let d = tempDir { try? FileManager.default.removeItem(atPath: d) }
     }
 
-    func quietLogger() -> Logger {
-        var l = Logger(label: "test")
-        l.logLevel = .critical
-        return l
-    }
+    func quietLogger() -> Logger { TestConfigs.quietLogger() }
 
     /// A fresh trainer for `config`, as a new process would build it.
     func makeTrainer(_ config: TrainConfig) throws -> (Trainer, LocalExecutor) {
@@ -36,42 +32,11 @@ final class CheckpointResumeTests: XCTestCase {
         return (trainer, LocalExecutor(computer: computer))
     }
 
-    func mlpConfig(steps: Int) -> TrainConfig {
-        var c = TrainConfig()
-        c.model = .mlp
-        c.dataset = "gaussian1d"
-        c.steps = steps
-        c.batch = 16
-        c.shards = 2
-        c.hidden = 32
-        c.nz = 8
-        c.seed = 7
-        return c
-    }
+    func mlpConfig(steps: Int) -> TrainConfig { TestConfigs.vector("gaussian1d", steps: steps, seed: 7) }
 
-    /// 24 random 16×16 gray images in [0, 1] as .npy (3 steps per epoch at batch 8, so the
-    /// resume point falls inside an epoch whose permutation must be recomputed).
-    func dcganConfig(steps: Int) throws -> TrainConfig {
-        let path = tempDir + "/images.npy"
-        if !FileManager.default.fileExists(atPath: path) {
-            let rs = RandomStream(seed: 3, purpose: .data)
-            let t = Tensor(shape: [24, 16, 16])
-            rs.fillUniform(t.ptr, count: t.count, low: 0, high: 1)
-            try NPY.write(t, to: path)
-        }
-        var c = TrainConfig()
-        c.model = .dcganSmall
-        c.dataset = "npy"
-        c.dataPath = path
-        c.steps = steps
-        c.batch = 8
-        c.shards = 2
-        c.nz = 8
-        c.ngf = 4
-        c.ndf = 4
-        c.seed = 11
-        return c
-    }
+    /// (3 steps per epoch at batch 8: the resume point falls inside an epoch whose permutation must
+    /// be recomputed.)
+    func dcganConfig(steps: Int) throws -> TrainConfig { try TestConfigs.smallImages(in: tempDir, steps: steps) }
 
     /// Runs `total` steps straight, and `total/2` + checkpoint file + restore into a fresh trainer
     /// + the rest; the final checkpoints (every tensor and the metadata) must be the same bytes.

@@ -21,47 +21,11 @@ final class PictureObserverTests: XCTestCase {
 
     // MARK: - Helpers
 
-    func quietLogger() -> Logger {
-        var l = Logger(label: "test")
-        l.logLevel = .critical
-        return l
-    }
+    func quietLogger() -> Logger { TestConfigs.quietLogger() }
 
-    func vectorConfig(_ dataset: String, steps: Int) -> TrainConfig {
-        var c = TrainConfig()
-        c.model = .mlp
-        c.dataset = dataset
-        c.steps = steps
-        c.batch = 16
-        c.shards = 2
-        c.hidden = 32
-        c.nz = 8
-        c.seed = 5
-        return c
-    }
+    func vectorConfig(_ dataset: String, steps: Int) -> TrainConfig { TestConfigs.vector(dataset, steps: steps, seed: 5) }
 
-    /// dcgan-small on 24 random 16×16 gray images (3 steps per epoch at batch 8).
-    func imageConfig(steps: Int) throws -> TrainConfig {
-        let path = tempDir + "/images.npy"
-        if !FileManager.default.fileExists(atPath: path) {
-            let rs = RandomStream(seed: 3, purpose: .data)
-            let t = Tensor(shape: [24, 16, 16])
-            rs.fillUniform(t.ptr, count: t.count, low: 0, high: 1)
-            try NPY.write(t, to: path)
-        }
-        var c = TrainConfig()
-        c.model = .dcganSmall
-        c.dataset = "npy"
-        c.dataPath = path
-        c.steps = steps
-        c.batch = 8
-        c.shards = 2
-        c.nz = 8
-        c.ngf = 4
-        c.ndf = 4
-        c.seed = 11
-        return c
-    }
+    func imageConfig(steps: Int) throws -> TrainConfig { try TestConfigs.smallImages(in: tempDir, steps: steps) }
 
     /// Trains `config` with a picture observer writing into `dir`; returns the observer.
     @discardableResult

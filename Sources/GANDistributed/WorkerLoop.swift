@@ -112,9 +112,8 @@ public final class WorkerLoop {
                 computer.run(phase, step: step, shards: shards)
                 var blocks: [TensorFrame] = []
                 for node in tree.cover(Set(shards)) {
-                    let leaves = (0..<config.shards).map { k in shards.contains(k) ? computer.result(phase, shard: k).ptr : computer.result(phase, shard: node.first).ptr }
-                    tree.reduceInPlace(node, leaves: leaves, count: computer.result(phase, shard: node.first).count)
                     let r = computer.result(phase, shard: node.first)
+                    tree.reduceInPlace(node, count: r.count) { computer.result(phase, shard: $0).ptr }
                     blocks.append(.borrowing(r, tag: UInt32(node.level), firstShard: UInt32(node.first),
                                              shardCount: UInt32(tree.shards(of: node).count)))
                 }

@@ -59,16 +59,21 @@ public struct ShardTree: Sendable, Equatable {
     }
 
     /// Sums leaf buffers over the subtree of `node`, in place: on return the node's value is in
-    /// `leaves[node.first]`; the other leaves of the subtree are overwritten with partial sums.
-    /// `leaves[k]` is shard k's buffer of `count` floats (only the node's shards are touched).
-    public func reduceInPlace(_ node: Node, leaves: [UnsafeMutablePointer<Float>], count: Int) {
+    /// `leaf(node.first)`; the other leaves of the subtree hold partial sums. `leaf(k)` is shard
+    /// k's buffer of `count` floats, asked for only for the node's own shards.
+    public func reduceInPlace(_ node: Node, count: Int, leaf: (Int) -> UnsafeMutablePointer<Float>) {
         if node.level == 0 { return }
         let left = Node(level: node.level - 1, index: 2 * node.index)
         let right = Node(level: node.level - 1, index: 2 * node.index + 1)
-        reduceInPlace(left, leaves: leaves, count: count)
+        reduceInPlace(left, count: count, leaf: leaf)
         guard !shards(of: right).isEmpty else { return }
-        reduceInPlace(right, leaves: leaves, count: count)
-        add(leaves[right.first], into: leaves[left.first], count: count)
+        reduceInPlace(right, count: count, leaf: leaf)
+        add(leaf(right.first), into: leaf(left.first), count: count)
+    }
+
+    /// `reduceInPlace` over an array of all S leaf buffers.
+    public func reduceInPlace(_ node: Node, leaves: [UnsafeMutablePointer<Float>], count: Int) {
+        reduceInPlace(node, count: count) { leaves[$0] }
     }
 
     /// Completes the tree from node values that together cover every shard exactly once

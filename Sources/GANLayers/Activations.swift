@@ -107,7 +107,8 @@ public final class Dropout: Layer {
     }
 }
 
-/// Reshapes each sample (PyTorch's nn.Unflatten / nn.Flatten): a copy, no parameters.
+/// Reshapes each sample (PyTorch's nn.Unflatten / nn.Flatten): no parameters; a copy only where
+/// the output does not already share the input's storage (a Workspace makes it share it).
 public final class Reshape: Layer {
     public let shape: [Int]
     public init(_ shape: [Int]) { self.shape = shape }
@@ -116,9 +117,13 @@ public final class Reshape: Layer {
         precondition(input.reduce(1, *) == shape.reduce(1, *), "Cannot reshape a sample of shape \(input) to \(shape).")
         return shape
     }
-    public func forward(_ c: LayerCall) { c.y.ptr.update(from: c.x.ptr, count: c.x.count) }
+    // In a Workspace the output is a view of the input (and dx of dy): nothing to copy then.
+    public func forward(_ c: LayerCall) {
+        if c.y.ptr != c.x.ptr { c.y.ptr.update(from: c.x.ptr, count: c.x.count) }
+    }
     public func backward(_ c: LayerCall, dy: Tensor, dx: Tensor?) {
-        dx?.ptr.update(from: dy.ptr, count: dy.count)
+        guard let dx, dx.ptr != dy.ptr else { return }
+        dx.ptr.update(from: dy.ptr, count: dy.count)
     }
 }
 

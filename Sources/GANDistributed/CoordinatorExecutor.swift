@@ -148,13 +148,15 @@ public final class CoordinatorExecutor: PhaseExecutor {
         timing.wait += now() - t0
         timing.compute += computeMax   // the slowest worker of each phase
         timing.workers = workers.filter(\.alive).count
-        // Combine in the fixed tree order.
-        var pointers: [ShardTree.Node: UnsafeMutablePointer<Float>] = [:]
-        for (node, buffer) in nodes {
-            pointers[node] = buffer.withUnsafeMutableFloats { $0.baseAddress! }
+        // Combine in the fixed tree order. The received buffers stay alive (in `nodes`) for as
+        // long as their pointers are used.
+        try withExtendedLifetime(nodes) {
+            var pointers: [ShardTree.Node: UnsafeMutablePointer<Float>] = [:]
+            for (node, buffer) in nodes {
+                pointers[node] = buffer.withUnsafeMutableFloats { $0.baseAddress! }
+            }
+            try tree.combine(pointers, count: layout.count, into: sum.ptr)
         }
-        try tree.combine(pointers, count: layout.count, into: sum.ptr)
-        withExtendedLifetime(nodes) {}
         return sum.ptr
     }
 

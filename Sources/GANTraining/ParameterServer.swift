@@ -47,3 +47,34 @@ public final class ParameterServer {
         for (i, name) in layout.metricNames.enumerated() { metrics[name] = sum[layout.metricsOffset + i] }
     }
 }
+
+/// Seconds spent in each part of one training iteration.
+public struct IterationSplit: Sendable {
+    public var discriminatorPhase = 0.0
+    public var adamD = 0.0
+    public var generatorPhase = 0.0
+    public var adamG = 0.0
+    public init() {}
+}
+
+extension ParameterServer {
+    /// One training iteration, the one definition `Trainer` and `gan-bench` share: the D phase
+    /// over all shards, Adam on D, the G phase, Adam on G.
+    public func iterate(step: Int, executor: PhaseExecutor) throws -> IterationSplit {
+        var split = IterationSplit()
+        let t0 = now()
+        let dSum = try executor.run(.discriminator, step: step)
+        let t1 = now()
+        apply(.discriminator, sum: dSum)
+        let t2 = now()
+        let gSum = try executor.run(.generator, step: step)
+        let t3 = now()
+        apply(.generator, sum: gSum)
+        let t4 = now()
+        split.discriminatorPhase = t1 - t0
+        split.adamD = t2 - t1
+        split.generatorPhase = t3 - t2
+        split.adamG = t4 - t3
+        return split
+    }
+}

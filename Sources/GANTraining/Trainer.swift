@@ -96,15 +96,8 @@ public final class Trainer {
         var windowStart = now(), windowSteps = 0
         for o in observers { try o.trainingWillStart(self) }
         while step < total && !stopRequested {
-            let t = step
-            let dSum = try executor.run(.discriminator, step: t)
-            let a0 = now()
-            server.apply(.discriminator, sum: dSum)
-            var adam = now() - a0
-            let gSum = try executor.run(.generator, step: t)
-            let a1 = now()
-            server.apply(.generator, sum: gSum)
-            adam += now() - a1
+            let split = try server.iterate(step: step, executor: executor)
+            let adam = split.adamD + split.adamG
             step += 1
             windowSteps += 1
             if step % options.logEvery == 0 || step == total {

@@ -87,20 +87,12 @@ struct GANBench: ParsableCommand {
         let server = ParameterServer(model: gan, dLayout: computer.dLayout, gLayout: computer.gLayout, shardCount: shards,
                                      learningRateD: 2e-4, learningRateG: 2e-4, beta1: 0.5, beta2: 0.999)
 
-        // One iteration as Trainer.run does it; returns seconds of (D phase, Adam D, G phase, Adam G).
+        // Exactly Trainer.run's iteration; returns seconds of (D phase, Adam D, G phase, Adam G).
         var step = 0
         func iteration() throws -> (Double, Double, Double, Double) {
-            let t0 = now()
-            let dSum = try executor.run(.discriminator, step: step)
-            let t1 = now()
-            server.apply(.discriminator, sum: dSum)
-            let t2 = now()
-            let gSum = try executor.run(.generator, step: step)
-            let t3 = now()
-            server.apply(.generator, sum: gSum)
-            let t4 = now()
+            let s = try server.iterate(step: step, executor: executor)
             step += 1
-            return (t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+            return (s.discriminatorPhase, s.adamD, s.generatorPhase, s.adamG)
         }
 
         for _ in 0..<warmup { _ = try iteration() }

@@ -23,14 +23,7 @@ final class CheckpointResumeTests: XCTestCase {
     func quietLogger() -> Logger { TestConfigs.quietLogger() }
 
     /// A fresh trainer for `config`, as a new process would build it.
-    func makeTrainer(_ config: TrainConfig) throws -> (Trainer, LocalExecutor) {
-        let setup = try RunSetup(config)
-        let computer = setup.makeComputer()
-        var o = OutputOptions()
-        o.logEvery = 1_000_000
-        let trainer = try Trainer(setup: setup, dLayout: computer.dLayout, gLayout: computer.gLayout, options: o, logger: quietLogger())
-        return (trainer, LocalExecutor(computer: computer))
-    }
+    func makeTrainer(_ config: TrainConfig) throws -> (Trainer, LocalExecutor) { try TestConfigs.trainer(config) }
 
     func mlpConfig(steps: Int) -> TrainConfig { TestConfigs.vector("gaussian1d", steps: steps, seed: 7) }
 

@@ -19,14 +19,9 @@ final class DeterminismTests: XCTestCase {
     }
 
     func train(_ c: TrainConfig) throws -> RunSetup {
-        let setup = try RunSetup(c)
-        let computer = setup.makeComputer()
-        var options = OutputOptions()
-        options.logEvery = 1_000_000
-        let trainer = try Trainer(setup: setup, dLayout: computer.dLayout, gLayout: computer.gLayout, options: options,
-                                  logger: .init(label: "test"))
-        try trainer.run(executor: LocalExecutor(computer: computer))
-        return setup
+        let (trainer, executor) = try TestConfigs.trainer(c)
+        try trainer.run(executor: executor)
+        return trainer.setup
     }
 
     func bits(_ t: Tensor) -> [UInt32] { t.array.map(\.bitPattern) }

@@ -11,13 +11,9 @@ final class GaussianTrainingTests: XCTestCase {
         c.dataset = "gaussian1d"
         c.steps = 5000
         c.seed = 1
-        let setup = try RunSetup(c)
-        let computer = setup.makeComputer()
-        var options = OutputOptions()
-        options.logEvery = 1_000_000
-        let trainer = try Trainer(setup: setup, dLayout: computer.dLayout, gLayout: computer.gLayout, options: options,
-                                  logger: .init(label: "test"))
-        try trainer.run(executor: LocalExecutor(computer: computer))
+        let (trainer, executor) = try TestConfigs.trainer(c)
+        let setup = trainer.setup
+        try trainer.run(executor: executor)
         let samples = trainer.generate(count: 10_000)
         let target = try XCTUnwrap(setup.target)
         let s = OneDimensionalStatistics(samples.array, target: target)

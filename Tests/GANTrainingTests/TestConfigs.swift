@@ -12,6 +12,17 @@ enum TestConfigs {
         return l
     }
 
+    /// A fresh, quiet trainer for `config` (no run folder), as a new process would build it, and
+    /// the local executor that computes its shards.
+    static func trainer(_ config: TrainConfig) throws -> (Trainer, LocalExecutor) {
+        let setup = try RunSetup(config)
+        let computer = setup.makeComputer()
+        var o = OutputOptions()
+        o.logEvery = 1_000_000
+        let trainer = try Trainer(setup: setup, dLayout: computer.dLayout, gLayout: computer.gLayout, options: o, logger: quietLogger())
+        return (trainer, LocalExecutor(computer: computer))
+    }
+
     /// The vector MLP on a synthetic target: batch 16 in 2 shards, hidden 32, nz 8.
     static func vector(_ dataset: String, steps: Int, seed: UInt64) -> TrainConfig {
         var c = TrainConfig()

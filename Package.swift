@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "GANTraining",
                 dependencies: ["GANModels", "GANOptim", "GANData", "GANImage", "GANCheckpoint", logging],
                 swiftSettings: fast),
-        .target(name: "GANTransport", dependencies: ["CZeroMQ", logging], swiftSettings: fast),
+        .target(name: "GANTransport", dependencies: ["CZeroMQ", "GANTensor", logging], swiftSettings: fast),
         .target(name: "GANDistributed", dependencies: ["GANTraining", "GANTransport", logging], swiftSettings: fast),
 
         .target(name: "GANEval", dependencies: ["GANTraining"], swiftSettings: fast),

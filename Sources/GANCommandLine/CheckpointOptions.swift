@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import GANCheckpoint
+import GANTensor
 import GANTraining
 
 /// Checkpointing and resume flags of `gan-train` (an `@OptionGroup` of `TrainOptions`).
@@ -27,7 +28,7 @@ public struct CheckpointOptions: ParsableArguments {
     /// Reads the checkpoint `--resume` names and checks that its run's settings match `config`
     /// (all but the step count, which is known only once the data set is loaded). Nil without
     /// `--resume`.
-    public func loadResume(config: TrainConfig, outDir: String, logger: Logger) throws -> SafeTensorsFile? {
+    public func loadResume(config: TrainConfig, outDir: String, allowNumericsChange: Bool = false, logger: Logger) throws -> SafeTensorsFile? {
         guard let spec = resume else { return nil }
         let file = try CheckpointLocator.read(spec, runFolder: outDir, logger: logger)
         let diffs = TrainingCheckpoint.differences(stored: try TrainingCheckpoint.storedConfig(file), requested: config)
@@ -36,15 +37,21 @@ public struct CheckpointOptions: ParsableArguments {
                 + diffs.map(\.description).joined(separator: "; ")
                 + "). Pass the checkpoint's values to resume it, or start a new run in another --out folder")
         }
+        let current = NumericsFingerprint.current(blasThreads: config.blasThreads)
+        try TrainingCheckpoint.checkNumerics(file, current: current, allowChange: allowNumericsChange)
+        if allowNumericsChange, (try? TrainingCheckpoint.checkNumerics(file, current: current, allowChange: false)) == nil {
+            logger.warning("resuming under other numerics (--allow-numerics-change): this process has \(current), the checkpoint's run had \(file.metadata[TrainingCheckpoint.numericsKey] ?? "no record"); the run's bits change from here on")
+        }
         return file
     }
 
     /// Restores `resume` into `trainer` (when given), attaches the checkpoint observer and installs
     /// the SIGINT/SIGTERM handlers. Keep the returned session until the run has finished.
-    public func attach(to trainer: Trainer, resume: SafeTensorsFile?, outDir: String, logger: Logger) throws -> CheckpointSession {
+    public func attach(to trainer: Trainer, resume: SafeTensorsFile?, outDir: String, allowNumericsChange: Bool = false,
+                       logger: Logger) throws -> CheckpointSession {
         let directory = CheckpointDirectory(root: outDir)
         if let file = resume {
-            let step = try TrainingCheckpoint.restore(file, into: trainer)
+            let step = try TrainingCheckpoint.restore(file, into: trainer, allowNumericsChange: allowNumericsChange)
             try trainer.truncateMetrics(after: step)
             logger.info("resumed from \(file.path) at step \(step) of \(trainer.setup.config.steps)")
         } else if let newest = try directory.list().last {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import GANLayers
 import GANModels
+import GANTensor
 import GANTraining
 
 extension Architecture: ExpressibleByArgument {}
@@ -81,6 +82,12 @@ public struct TrainOptions: ParsableArguments {
 
     @Option(help: "BLAS threads per shard computation (1 keeps results identical across processes).")
     public var blasThreads: Int = 1
+
+    @Option(help: ArgumentHelp("OpenBLAS kernel for every process of the run: auto (the fastest this CPU runs) or one of \(BLASKernel.knownNames.joined(separator: ", ")). Part of the run's numbers; applied before OpenBLAS loads.", valueName: "auto|NAME"))
+    public var blasKernel: String = "auto"
+
+    @Flag(help: "Resume a checkpoint even though its numerics fingerprint (BLAS kernel, library, threads, libc, build) differs from this process's; the run's bits then change.")
+    public var allowNumericsChange = false
 
     @Option(help: "Run folder for metrics, samples, pictures and checkpoints.")
     public var out: String = "runs/latest"

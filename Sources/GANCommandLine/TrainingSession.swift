@@ -20,7 +20,8 @@ public final class TrainingSession {
         self.logger = logger
         var config = options.config
         BLAS.setThreads(config.blasThreads)
-        let resume = try options.checkpointing.loadResume(config: config, outDir: options.out, logger: logger)
+        let resume = try options.checkpointing.loadResume(config: config, outDir: options.out,
+                                                                    allowNumericsChange: options.allowNumericsChange, logger: logger)
         var setup = try RunSetup(config)
         if let epochs = options.epochs, let perEpoch = setup.real.stepsPerEpoch {
             config.steps = epochs * perEpoch
@@ -30,10 +31,11 @@ public final class TrainingSession {
         self.setup = setup
         let (dLayout, gLayout) = ShardComputer.layouts(for: setup.model)
         trainer = try Trainer(setup: setup, dLayout: dLayout, gLayout: gLayout, options: options.outputOptions, logger: logger)
-        checkpoints = try options.checkpointing.attach(to: trainer, resume: resume, outDir: options.out, logger: logger)
+        checkpoints = try options.checkpointing.attach(to: trainer, resume: resume, outDir: options.out,
+                                                               allowNumericsChange: options.allowNumericsChange, logger: logger)
         trainer.observers += try options.pictureObservers(trainer: trainer)
         if let hint = BLASAdvice.hint() { logger.warning("\(hint)") }
-        logger.info("\(config.model.rawValue) on \(config.dataset): G \(setup.model.generator.parameterCount) and D \(setup.model.discriminator.parameterCount) parameters; batch \(config.batch) in \(config.shards) shards; \(config.steps) steps; BLAS \(BLAS.coreName) × \(BLAS.threads)")
+        logger.info("\(config.model.rawValue) on \(config.dataset): G \(setup.model.generator.parameterCount) and D \(setup.model.discriminator.parameterCount) parameters; batch \(config.batch) in \(config.shards) shards; \(config.steps) steps; numerics \(NumericsFingerprint.current(blasThreads: config.blasThreads))")
     }
 
     /// Runs the loop on `executor`, then writes the end-of-run outputs (unless a signal stopped

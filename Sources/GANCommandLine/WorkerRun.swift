@@ -24,6 +24,9 @@ public struct WorkerOptions: ParsableArguments {
     @Option(help: "Exit when the coordinator has been silent this many seconds.")
     public var coordinatorTimeout: Double = 30
 
+    @Option(help: ArgumentHelp("OpenBLAS kernel: auto (the coordinator's, when this host runs it; else the fastest here) or a NAME to insist on.", valueName: "auto|NAME"))
+    public var blasKernel: String = "auto"
+
     @Option(help: .hidden)
     public var faultKillAtStep: Int?
 
@@ -50,6 +53,11 @@ public struct WorkerOptions: ParsableArguments {
         defer { endpoint.close() }
         var options = WorkerLoop.Options()
         options.coordinatorTimeout = coordinatorTimeout
+        options.kernelPinned = blasKernel != "auto"
+        options.relaunch = { kernel in
+            endpoint.close()
+            BLASKernelLaunch.relaunch(arguments: CommandLine.arguments, kernel: kernel)
+        }
         options.killAtStep = faultKillAtStep
         options.killPhase = faultPhase == "g" ? .generator : .discriminator
         try WorkerLoop(endpoint: endpoint, token: token, options: options, logger: logger).run()

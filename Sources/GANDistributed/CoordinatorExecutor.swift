@@ -72,8 +72,10 @@ public final class CoordinatorExecutor: PhaseExecutor {
         self.logger = logger
         tree = ShardTree(shardCount: setup.config.shards)
         samplesInWork = !JobDescription.workersCanLoad(setup.config)
-        let job = JobDescription(config: setup.config, sampleShape: setup.real.sampleShape, samplesInWork: samplesInWork)
-        gate = HelloGate(jobID: jobID, token: token, runConfig: Array(try JSONEncoder().encode(job)))
+        let numerics = NumericsFingerprint.current(blasThreads: setup.config.blasThreads)
+        let job = JobDescription(config: setup.config, sampleShape: setup.real.sampleShape, samplesInWork: samplesInWork,
+                                 numerics: numerics)
+        gate = HelloGate(jobID: jobID, token: token, runConfig: Array(try JSONEncoder().encode(job)), requiredNumerics: numerics)
         sum = Tensor(shape: [max(dLayout.count, gLayout.count)])
         endpoint.filter = MessageFilter(jobID: jobID)
     }

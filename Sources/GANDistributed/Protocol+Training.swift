@@ -28,11 +28,14 @@ public struct JobDescription: Codable, Sendable {
     /// Whether the coordinator sends each shard's real samples (for data sets a worker cannot load
     /// itself); otherwise workers load the data set named in the config.
     public var samplesInWork: Bool
+    /// The run's numerics (the coordinator's): every worker computes with exactly these.
+    public var numerics: NumericsFingerprint?
 
-    public init(config: TrainConfig, sampleShape: [Int], samplesInWork: Bool) {
+    public init(config: TrainConfig, sampleShape: [Int], samplesInWork: Bool, numerics: NumericsFingerprint? = nil) {
         self.config = config
         self.sampleShape = sampleShape
         self.samplesInWork = samplesInWork
+        self.numerics = numerics
     }
 
     /// Data sets every worker can load without a path of its own: synthetic targets and the

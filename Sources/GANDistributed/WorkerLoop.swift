@@ -13,6 +13,12 @@ public final class WorkerLoop {
         public var coordinatorTimeout: Double = 30
         /// Seconds between heartbeats.
         public var heartbeatInterval: Double = 1
+        /// Whether the user chose this worker's BLAS kernel (`--blas-kernel NAME`); otherwise a
+        /// coordinator running another kernel this host supports has the worker restart with it.
+        public var kernelPinned = false
+        /// Called with the run's kernel when the coordinator asks this worker to switch to it;
+        /// gan-worker re-executes itself. Nil: the request ends the loop with an error.
+        public var relaunch: ((String) throws -> Never)? = nil
         /// Fault injection for tests: SIGKILL this process on receiving work for this step/phase.
         public var killAtStep: Int? = nil
         public var killPhase: Phase = .discriminator
@@ -34,8 +40,12 @@ public final class WorkerLoop {
     /// Joins and serves until shutdown (returns) or failure (throws with a clear message).
     public func run() throws {
         // The pid lets a coordinator that started this process notice its exit at once.
-        let caps = WorkerCapabilities(threads: ProcessInfo.processInfo.activeProcessorCount, blasThreads: 1,
-                                      hostname: "\(ProcessInfo.processInfo.hostName) pid=\(getpid())")
+        let maxBLASThreads = BLAS.threads
+        let caps = WorkerCapabilities(threads: ProcessInfo.processInfo.activeProcessorCount, blasThreads: maxBLASThreads,
+                                      hostname: "\(ProcessInfo.processInfo.hostName) pid=\(getpid())", pid: getpid(),
+                                      numerics: .current(blasThreads: maxBLASThreads),
+                                      supportedKernels: BLASKernel.supported(flags: BLASKernel.hostFlags),
+                                      kernelPinned: options.kernelPinned)
         try endpoint.send(.hello(token: token, capabilities: caps), to: nil)
         // The welcome carries the worker id and the run's config.
         var welcome: Message?
@@ -47,6 +57,13 @@ public final class WorkerLoop {
             guard let env = try endpoint.receive(timeout: .milliseconds(200)) else { continue }
             switch env.message.type {
             case .welcome: welcome = env.message
+            case .reject where env.message.header.detail == RejectCode.relaunchWithKernel.rawValue:
+                let kernel = env.message.text
+                guard let relaunch = options.relaunch else {
+                    throw DistributedError("the run uses BLAS kernel \(kernel), this worker \(BLAS.coreName); start it with --blas-kernel \(kernel)")
+                }
+                logger.notice("the run uses BLAS kernel \(kernel), this worker \(BLAS.coreName): restarting with --blas-kernel \(kernel)")
+                try relaunch(kernel)
             case .reject: throw DistributedError("the coordinator refused this worker: \(env.message.text)")
             default: continue
             }
@@ -61,6 +78,13 @@ public final class WorkerLoop {
         endpoint.filter = MessageFilter(jobID: jobID)
         logger.info("joined job \(String(jobID, radix: 16)) as worker \(workerID): \(config.model.rawValue) on \(config.dataset), \(config.shards) shards")
         BLAS.setThreads(config.blasThreads)
+        if let required = job.numerics {
+            let mine = NumericsFingerprint.current(blasThreads: BLAS.threads)
+            let diffs = mine.differences(from: required, here: "on this worker", there: "in the run")
+            guard diffs.isEmpty else {
+                throw DistributedError("this worker cannot compute the run's bits: " + diffs.joined(separator: "; "))
+            }
+        }
         let provided = job.samplesInWork ? ProvidedSampler(sampleShape: job.sampleShape) : nil
         let setup = try provided.map { try RunSetup(config, real: $0) } ?? RunSetup(config)
         let computer = setup.makeComputer()

@@ -109,6 +109,21 @@ extension TrainingCheckpoint {
         return step
     }
 
+    /// Refuses to resume `file` in this process when the numerics fingerprint it recorded differs
+    /// from this process's (`current`), naming each difference, unless `allowChange`.
+    public static func checkNumerics(_ file: SafeTensorsFile, current: NumericsFingerprint, allowChange: Bool) throws {
+        if allowChange { return }
+        let fix = "resume on a host with the checkpoint's numerics (e.g. --blas-kernel NAME), or pass --allow-numerics-change to accept different bits knowingly"
+        guard file.metadata[numericsKey] != nil else {
+            throw TrainingCheckpointError(path: file.path, "cannot resume: the checkpoint records no numerics fingerprint (written before SwiftGAN \(SwiftGANBuild.version)), so this process (\(current)) may compute other bits; \(fix)")
+        }
+        let stored = try decodeJSON(file, numericsKey, as: NumericsFingerprint.self)
+        let diffs = stored.differences(from: current, here: "in the checkpoint", there: "now")
+        if !diffs.isEmpty {
+            throw TrainingCheckpointError(path: file.path, "cannot resume: the numerics differ (" + diffs.joined(separator: "; ") + "); " + fix)
+        }
+    }
+
     /// Checks that `file` can be resumed by a run with `config`: the same numerics-relevant
     /// settings (see `differences`) and at least as many total steps as already done.
     public static func checkResumable(_ file: SafeTensorsFile, config: TrainConfig) throws {
@@ -131,9 +146,10 @@ extension TrainingCheckpoint {
     /// before anything is copied, so a refused checkpoint leaves the trainer untouched.
     /// Returns the step training continues from.
     @discardableResult
-    public static func restore(_ file: SafeTensorsFile, into trainer: Trainer) throws -> Int {
+    public static func restore(_ file: SafeTensorsFile, into trainer: Trainer, allowNumericsChange: Bool = false) throws -> Int {
         let setup = trainer.setup, server = trainer.server
         try checkResumable(file, config: setup.config)
+        try checkNumerics(file, current: .current(blasThreads: setup.config.blasThreads), allowChange: allowNumericsChange)
         let storedModel = try storedModelConfig(file)
         if storedModel != setup.model.config {
             throw TrainingCheckpointError(path: file.path, "cannot resume: the checkpoint's model is \(json(storedModel)), this run builds \(json(setup.model.config))")

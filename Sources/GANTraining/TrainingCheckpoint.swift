@@ -115,6 +115,9 @@ public enum TrainingCheckpoint {
         return s
     }
 
+    /// The metadata entry holding the numerics fingerprint of the run (JSON).
+    public static let numericsKey = "numerics"
+
     /// The metadata of a checkpoint of `setup`'s run after `step` completed steps.
     public static func metadata(setup: RunSetup, step: Int, metrics: [String: Float] = [:]) -> [String: String] {
         let c = setup.config
@@ -129,6 +132,9 @@ public enum TrainingCheckpoint {
             "loss": c.gLoss.rawValue,
             "z_dist": c.noise.rawValue,
             "metrics": json(metrics.mapValues(Double.init)),
+            // The process that saves is the one whose numbers the run has (a coordinator admits
+            // only workers with its fingerprint).
+            numericsKey: json(NumericsFingerprint.current(blasThreads: c.blasThreads)),
         ]
     }
 

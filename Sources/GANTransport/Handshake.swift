@@ -1,3 +1,5 @@
+import GANTensor
+
 /// The shared secret a worker presents in its hello.
 ///
 /// CURVE (when enabled) decides which machines may connect at all; the token additionally ties a
@@ -58,12 +60,17 @@ public struct HelloGate {
     public private(set) var nextWorkerID: UInt32 = 1
     /// Most workers admitted; later hellos get `RejectCode.jobFull`.
     public var maxWorkers: Int
+    /// The run's numerics: a worker whose fingerprint differs is refused (or told to switch
+    /// kernels, where that is all that differs and it can). Nil admits any (in-process tests).
+    public var requiredNumerics: NumericsFingerprint?
 
-    public init(jobID: UInt64, token: JobToken, runConfig: [UInt8], maxWorkers: Int = Int(UInt32.max - 1)) {
+    public init(jobID: UInt64, token: JobToken, runConfig: [UInt8], maxWorkers: Int = Int(UInt32.max - 1),
+                requiredNumerics: NumericsFingerprint? = nil) {
         self.jobID = jobID
         self.token = token
         self.runConfig = runConfig
         self.maxWorkers = maxWorkers
+        self.requiredNumerics = requiredNumerics
     }
 
     /// Decides on one hello.
@@ -80,6 +87,9 @@ public struct HelloGate {
             return refuse(.malformedPayload("\(error)"), code: .malformedHello)
         }
         guard token.matches(payload.token) else { return refuse(.badToken, code: .badToken) }
+        if let required = requiredNumerics, let refusal = checkNumerics(payload.capabilities, required: required) {
+            return refusal
+        }
         guard Int(nextWorkerID) <= maxWorkers else {
             return refuse(.malformedPayload("job full: \(maxWorkers) workers"), code: .jobFull)
         }
@@ -89,7 +99,40 @@ public struct HelloGate {
                         reply: .welcome(jobID: jobID, workerID: id, runConfig: runConfig))
     }
 
-    private func refuse(_ error: TransportError, code: RejectCode) -> Admission {
-        .reject(error: error, reply: .reject(jobID: jobID, code: code, reason: code.description))
+    private func refuse(_ error: TransportError, code: RejectCode, reason: String? = nil) -> Admission {
+        .reject(error: error, reply: .reject(jobID: jobID, code: code, reason: reason ?? code.description))
+    }
+
+    /// Nil when `caps` computes the run's bits; otherwise the refusal, saying what differs and
+    /// what to pass.
+    private func checkNumerics(_ caps: WorkerCapabilities, required: NumericsFingerprint) -> Admission? {
+        let who = "worker \(caps.hostname)" + (caps.pid.map { " pid \($0)" } ?? "")
+        guard let sent = caps.numerics else {
+            let text = "\(who) sent no numerics fingerprint (an older SwiftGAN); run the coordinator's version, \(required.build)"
+            return refuse(.numericsMismatch(text), code: .numericsMismatch, reason: text)
+        }
+        // The hello's thread count is the most the worker's BLAS can run (it sets the run's
+        // count after the welcome, and checks that it took).
+        guard sent.blasThreads >= required.blasThreads else {
+            let text = "\(who) runs at most \(sent.blasThreads) BLAS threads, the run uses \(required.blasThreads) per shard (--blas-threads)"
+            return refuse(.numericsMismatch(text), code: .numericsMismatch, reason: text)
+        }
+        var theirs = sent
+        theirs.blasThreads = required.blasThreads
+        let diffs = theirs.differences(from: required, here: "on the worker", there: "in the run")
+        if diffs.isEmpty { return nil }
+        var sameButKernel = theirs
+        sameButKernel.blasKernel = required.blasKernel
+        if sameButKernel == required, !caps.kernelPinned, caps.supportedKernels.contains(required.blasKernel) {
+            return refuse(.numericsMismatch("\(who) runs BLAS kernel \(theirs.blasKernel), told to restart with \(required.blasKernel)"),
+                          code: .relaunchWithKernel, reason: required.blasKernel)
+        }
+        var text = "\(who): " + diffs.joined(separator: "; ")
+        if theirs.blasKernel != required.blasKernel {
+            text += caps.supportedKernels.contains(required.blasKernel)
+                ? ". Start the worker with --blas-kernel \(required.blasKernel)"
+                : ". This host cannot run \(required.blasKernel) (it runs \(caps.supportedKernels.isEmpty ? "only OpenBLAS's own choice" : caps.supportedKernels.joined(separator: ", "))): restart the coordinator with --blas-kernel NAME, a kernel every host runs (e.g. Haswell)"
+        }
+        return refuse(.numericsMismatch(text), code: .numericsMismatch, reason: text)
     }
 }

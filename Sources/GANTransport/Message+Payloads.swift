@@ -1,4 +1,5 @@
 import Foundation
+import GANTensor
 
 /// What a worker tells the coordinator about itself in its hello (meta frame, JSON).
 public struct WorkerCapabilities: Codable, Equatable, Sendable {
@@ -10,13 +11,45 @@ public struct WorkerCapabilities: Codable, Equatable, Sendable {
     public var hostname: String
     /// Free-form build or version text, for logs.
     public var software: String
+    /// The worker's process id (with `hostname`, names the process in logs; a coordinator that
+    /// started the process watches it by this pid).
+    public var pid: Int32?
+    /// Everything besides config and seed that the worker's bits depend on; compared with the
+    /// run's at the hello. Nil from workers that predate the check (they are refused).
+    public var numerics: NumericsFingerprint?
+    /// The BLAS kernels this host can run, fastest first (see `BLASKernel.supported`).
+    public var supportedKernels: [String]
+    /// Whether the worker's kernel was chosen by its user (`--blas-kernel NAME`): such a worker
+    /// is refused rather than told to switch.
+    public var kernelPinned: Bool
 
     public init(threads: Int, blasThreads: Int = 1, hostname: String = ProcessInfo.processInfo.hostName,
-                software: String = "") {
+                software: String = "", pid: Int32? = nil, numerics: NumericsFingerprint? = nil,
+                supportedKernels: [String] = [], kernelPinned: Bool = false) {
         self.threads = threads
         self.blasThreads = blasThreads
         self.hostname = hostname
         self.software = software
+        self.pid = pid
+        self.numerics = numerics
+        self.supportedKernels = supportedKernels
+        self.kernelPinned = kernelPinned
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case threads, blasThreads, hostname, software, pid, numerics, supportedKernels, kernelPinned
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        threads = try c.decode(Int.self, forKey: .threads)
+        blasThreads = try c.decode(Int.self, forKey: .blasThreads)
+        hostname = try c.decode(String.self, forKey: .hostname)
+        software = try c.decode(String.self, forKey: .software)
+        pid = try c.decodeIfPresent(Int32.self, forKey: .pid)
+        numerics = try c.decodeIfPresent(NumericsFingerprint.self, forKey: .numerics)
+        supportedKernels = try c.decodeIfPresent([String].self, forKey: .supportedKernels) ?? []
+        kernelPinned = try c.decodeIfPresent(Bool.self, forKey: .kernelPinned) ?? false
     }
 }
 

@@ -52,6 +52,12 @@ public enum RejectCode: UInt32, Sendable, CustomStringConvertible {
     case unsupportedVersion = 2
     case jobFull = 3
     case malformedHello = 4
+    /// The worker's numerics fingerprint differs from the run's in a way it cannot fix itself;
+    /// the reason says what differs and what to do.
+    case numericsMismatch = 5
+    /// The worker runs another BLAS kernel, but one it can switch to: the reason is exactly the
+    /// run's kernel name, and the worker restarts itself with it and says hello again.
+    case relaunchWithKernel = 6
 
     public var description: String {
         switch self {
@@ -60,6 +66,8 @@ public enum RejectCode: UInt32, Sendable, CustomStringConvertible {
         case .unsupportedVersion: return "unsupported protocol version"
         case .jobFull: return "job full"
         case .malformedHello: return "malformed hello"
+        case .numericsMismatch: return "numerics differ from the run's"
+        case .relaunchWithKernel: return "restart with the run's BLAS kernel"
         }
     }
 }

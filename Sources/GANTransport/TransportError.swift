@@ -46,6 +46,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     // MARK: Handshake
     /// A hello whose job token does not match.
     case badToken
+    /// A hello whose numerics fingerprint differs from the run's (the text says how).
+    case numericsMismatch(String)
     /// The coordinator answered a hello with a reject.
     case rejected(code: UInt32, reason: String)
 
@@ -109,6 +111,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
             return "stale step \(s) (current minimum \(m))"
         case .malformedPayload(let why):
             return "malformed payload: \(why)"
+        case .numericsMismatch(let text):
+            return "numerics differ: \(text)"
         case .badToken:
             return "job token does not match"
         case .rejected(let code, let reason):

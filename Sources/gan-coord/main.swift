@@ -30,4 +30,5 @@ struct GANCoord: ParsableCommand {
     }
 }
 
+BLASKernelLaunch.apply()
 GANCoord.main()

@@ -117,4 +117,5 @@ struct GANEvalCommand: ParsableCommand {
         subcommands: [TrainClassifierCommand.self, ImagesCommand.self, MixtureCommand.self, Gaussian1DCommand.self])
 }
 
+BLASKernelLaunch.apply()
 GANEvalCommand.main()

@@ -23,4 +23,5 @@ struct GANTrain: ParsableCommand {
     }
 }
 
+BLASKernelLaunch.apply()
 GANTrain.main()

@@ -18,4 +18,5 @@ struct GANWorker: ParsableCommand {
     }
 }
 
+BLASKernelLaunch.apply()
 GANWorker.main()

@@ -22,12 +22,12 @@ public final class CoordinatorExecutor: PhaseExecutor {
         let hostname: String
         /// The worker's process id, when it reported one (local workers).
         let pid: Int?
-        init(id: UInt32, peer: PeerID, now: Double, hostname: String) {
+        init(id: UInt32, peer: PeerID, now: Double, hostname: String, pid: Int?) {
             self.id = id
             self.peer = peer
             self.lastSeen = now
             self.hostname = hostname
-            pid = hostname.range(of: " pid=").flatMap { Int(hostname[$0.upperBound...]) }
+            self.pid = pid
         }
     }
 
@@ -261,8 +261,8 @@ public final class CoordinatorExecutor: PhaseExecutor {
             switch gate.admit(message) {
             case .welcome(let id, let caps, let reply):
                 try? endpoint.send(reply, to: peer)
-                workers.append(Worker(id: id, peer: peer, now: now(), hostname: caps.hostname))
-                logger.info("worker \(id) joined from \(caps.hostname) (\(caps.threads) threads); \(workers.filter(\.alive).count) live")
+                workers.append(Worker(id: id, peer: peer, now: now(), hostname: caps.hostname, pid: caps.pid.map(Int.init)))
+                logger.info("worker \(id) joined from \(caps.hostname)\(caps.pid.map { " pid \($0)" } ?? "") (\(caps.threads) threads, \(caps.numerics.map(\.blasKernel) ?? "?") kernel); \(workers.filter(\.alive).count) live")
             case .reject(let error, let reply):
                 try? endpoint.send(reply, to: peer)
                 logger.warning("refused a worker: \(error)")

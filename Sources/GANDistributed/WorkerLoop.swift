@@ -42,7 +42,7 @@ public final class WorkerLoop {
         // The pid lets a coordinator that started this process notice its exit at once.
         let maxBLASThreads = BLAS.threads
         let caps = WorkerCapabilities(threads: ProcessInfo.processInfo.activeProcessorCount, blasThreads: maxBLASThreads,
-                                      hostname: "\(ProcessInfo.processInfo.hostName) pid=\(getpid())", pid: getpid(),
+                                      hostname: ProcessInfo.processInfo.hostName, pid: getpid(),
                                       numerics: .current(blasThreads: maxBLASThreads),
                                       supportedKernels: BLASKernel.supported(flags: BLASKernel.hostFlags),
                                       kernelPinned: options.kernelPinned)

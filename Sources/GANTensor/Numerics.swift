@@ -21,7 +21,7 @@ public enum BLASKernel {
         ("Haswell", ["avx2", "fma"]),
         ("Sandybridge", ["avx"]),
         ("Nehalem", ["sse4_2"]),
-        ("Prescott", ["sse3"]),
+        ("Prescott", ["pni"]),  // /proc/cpuinfo calls SSE3 "pni"
     ]
 
     /// The names `--blas-kernel` accepts besides auto, fastest first.

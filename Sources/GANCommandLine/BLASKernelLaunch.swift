@@ -50,12 +50,19 @@ public enum BLASKernelLaunch {
             args.append(a)
         }
         args += [flag, kernel]
-        setenv(BLASKernel.environmentVariable, kernel, 1)
-        setenv(marker, "1", 1)
-        var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", &argv)
+        reexecute(arguments: args, kernel: kernel)
         FileHandle.standardError.write(Data("error: could not restart with --blas-kernel \(kernel): \(String(cString: strerror(errno)))\n".utf8))
         exit(1)
+    }
+
+    /// Replaces this process with itself under `OPENBLAS_CORETYPE=kernel`; returns only when
+    /// exec failed (errno says why).
+    static func reexecute(arguments: [String], kernel: String) {
+        setenv(BLASKernel.environmentVariable, kernel, 1)
+        setenv(marker, "1", 1)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &argv)
+        unsetenv(marker)
     }
 
     /// Call first in a command's main: re-executes the process with the requested kernel when the
@@ -75,10 +82,7 @@ public enum BLASKernelLaunch {
         if let inherited = env[BLASKernel.environmentVariable] {
             FileHandle.standardError.write(Data("note: \(BLASKernel.environmentVariable)=\(inherited) from the environment is replaced by \(wanted) (\(flag) \(requested(in: arguments))); pass \(flag) \(inherited) to keep it\n".utf8))
         }
-        setenv(BLASKernel.environmentVariable, wanted, 1)
-        setenv(marker, "1", 1)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", &argv)
+        reexecute(arguments: arguments, kernel: wanted)
         // Only reached when exec failed: carry on with the kernel already loaded; the
         // fingerprint then records which one that is.
         FileHandle.standardError.write(Data("warning: could not re-execute with \(BLASKernel.environmentVariable)=\(wanted) (\(String(cString: strerror(errno)))); continuing with \(BLAS.coreName)\n".utf8))

@@ -34,7 +34,6 @@ public final class TrainingSession {
         checkpoints = try options.checkpointing.attach(to: trainer, resume: resume, outDir: options.out,
                                                                allowNumericsChange: options.allowNumericsChange, logger: logger)
         trainer.observers += try options.pictureObservers(trainer: trainer)
-        if let hint = BLASAdvice.hint() { logger.warning("\(hint)") }
         logger.info("\(config.model.rawValue) on \(config.dataset): G \(setup.model.generator.parameterCount) and D \(setup.model.discriminator.parameterCount) parameters; batch \(config.batch) in \(config.shards) shards; \(config.steps) steps; numerics \(NumericsFingerprint.current(blasThreads: config.blasThreads))")
     }
 
@@ -57,20 +56,5 @@ public final class TrainingSession {
         } catch {
             logger.error("could not write a checkpoint after the failure: \(error)")
         }
-    }
-}
-
-/// Advice when OpenBLAS runs slower kernels than the CPU allows.
-public enum BLASAdvice {
-    /// OpenBLAS 0.3.21 does not recognise some recent CPUs and falls back to its generic
-    /// "Prescott" kernels, several times slower than the AVX2/AVX-512 ones the CPU can run. The
-    /// kernel is chosen when the library loads, from OPENBLAS_CORETYPE, so only the user (or a
-    /// wrapper script) can change it — and every process of a run must use the same one.
-    public static func hint(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) -> String? {
-        guard BLAS.coreName == "Prescott", ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-              let flags = cpuinfo?.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-        let words = Set(flags.split(separator: " ").map(String.init))
-        let better = words.contains("avx512f") ? "SkylakeX" : words.contains("avx2") ? "Haswell" : nil
-        return better.map { "OpenBLAS fell back to its generic Prescott kernels on a CPU that has \($0 == "SkylakeX" ? "AVX-512" : "AVX2"); OPENBLAS_CORETYPE=\($0) is several times faster (use the same value for every process of a run)" }
     }
 }

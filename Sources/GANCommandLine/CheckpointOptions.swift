@@ -39,8 +39,9 @@ public struct CheckpointOptions: ParsableArguments {
         }
         let current = NumericsFingerprint.current(blasThreads: config.blasThreads)
         try TrainingCheckpoint.checkNumerics(file, current: current, allowChange: allowNumericsChange)
-        if allowNumericsChange, (try? TrainingCheckpoint.checkNumerics(file, current: current, allowChange: false)) == nil {
-            logger.warning("resuming under other numerics (--allow-numerics-change): this process has \(current), the checkpoint's run had \(file.metadata[TrainingCheckpoint.numericsKey] ?? "no record"); the run's bits change from here on")
+        let changed = try TrainingCheckpoint.numericsDifferences(file, current: current)
+        if !changed.isEmpty {
+            logger.warning("resuming under other numerics (--allow-numerics-change): \(changed.joined(separator: "; ")); the run's bits change from here on")
         }
         return file
     }

@@ -112,16 +112,19 @@ extension TrainingCheckpoint {
     /// Refuses to resume `file` in this process when the numerics fingerprint it recorded differs
     /// from this process's (`current`), naming each difference, unless `allowChange`.
     public static func checkNumerics(_ file: SafeTensorsFile, current: NumericsFingerprint, allowChange: Bool) throws {
-        if allowChange { return }
-        let fix = "resume on a host with the checkpoint's numerics (e.g. --blas-kernel NAME), or pass --allow-numerics-change to accept different bits knowingly"
+        let diffs = try numericsDifferences(file, current: current)
+        if allowChange || diffs.isEmpty { return }
+        throw TrainingCheckpointError(path: file.path, "cannot resume: the numerics differ (" + diffs.joined(separator: "; ")
+            + "); resume on a host with the checkpoint's numerics (e.g. --blas-kernel NAME), or pass --allow-numerics-change to accept different bits knowingly")
+    }
+
+    /// How the numerics fingerprint `file` recorded differs from `current`, one entry a field
+    /// ("BLAS kernel A in the checkpoint, B now"); empty when they agree.
+    public static func numericsDifferences(_ file: SafeTensorsFile, current: NumericsFingerprint) throws -> [String] {
         guard file.metadata[numericsKey] != nil else {
-            throw TrainingCheckpointError(path: file.path, "cannot resume: the checkpoint records no numerics fingerprint (written before SwiftGAN \(SwiftGANBuild.version)), so this process (\(current)) may compute other bits; \(fix)")
+            return ["the checkpoint records no numerics fingerprint (written before SwiftGAN \(SwiftGANBuild.version)), this process has \(current)"]
         }
-        let stored = try decodeJSON(file, numericsKey, as: NumericsFingerprint.self)
-        let diffs = stored.differences(from: current, here: "in the checkpoint", there: "now")
-        if !diffs.isEmpty {
-            throw TrainingCheckpointError(path: file.path, "cannot resume: the numerics differ (" + diffs.joined(separator: "; ") + "); " + fix)
-        }
+        return try decodeJSON(file, numericsKey, as: NumericsFingerprint.self).differences(from: current, here: "in the checkpoint", there: "now")
     }
 
     /// Checks that `file` can be resumed by a run with `config`: the same numerics-relevant

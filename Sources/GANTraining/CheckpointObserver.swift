@@ -49,6 +49,7 @@ public final class CheckpointObserver: TrainingObserver {
         lastBytes = bytes.count
         lastStep = trainer.step
         lastPath = path
+        try trainer.publish(.checkpoint(step: trainer.step, path: path, bytes: bytes.count, seconds: lastSeconds))
         logger?.info("checkpoint \(path) (\(String(format: "%.1f", Double(bytes.count) / 1e6)) MB in \(String(format: "%.3f", lastSeconds)) s: encode \(String(format: "%.3f", lastEncodeSeconds)) s, durable write \(String(format: "%.3f", lastSeconds - lastEncodeSeconds)) s)")
         return path
     }

@@ -10,6 +10,12 @@ public protocol PhaseExecutor: AnyObject {
     func run(_ phase: Phase, step: Int) throws -> UnsafeMutablePointer<Float>
     /// Seconds spent in each part of the last step, bytes moved, live workers.
     var timing: StepTiming { get }
+    /// The workers computing the shards, as the executor sees them now (empty in one process).
+    var workerStatus: [WorkerStatus] { get }
+}
+
+extension PhaseExecutor {
+    public var workerStatus: [WorkerStatus] { [] }
 }
 
 /// Where a step's time went, for the progress line and metrics.jsonl.

@@ -237,7 +237,8 @@ public final class PictureObserver: TrainingObserver {
             if isEpochEnd, let perEpoch = trainer.setup.real.stepsPerEpoch {
                 paths.append(directory + String(format: "/samples/epoch-%03d.png", s / perEpoch))
             }
-            try save(grid, paths)
+            let png = try save(grid, paths)
+            try trainer.publish(.grid(step: s, png: png, path: paths[0]))
             if isSample { frame = plotter.captioned(grid, step: s, epoch: isEpochEnd ? trainer.setup.real.stepsPerEpoch.map { s / $0 } : nil) }
         case .density:
             let values = Array(UnsafeBufferPointer(start: out.ptr, count: out.count))
@@ -269,7 +270,8 @@ public final class PictureObserver: TrainingObserver {
         try save(image, paths)
     }
 
-    private func save(_ image: RGBImage, _ paths: [String]) throws {
+    @discardableResult
+    private func save(_ image: RGBImage, _ paths: [String]) throws -> Data {
         let t0 = threadCPUTime()
         let data = try pngData(image)
         for path in paths {
@@ -280,6 +282,7 @@ public final class PictureObserver: TrainingObserver {
             }
         }
         encodeSeconds += threadCPUTime() - t0
+        return data
     }
 
     /// The files that only show the latest state (density.png or scatter.png, losses.png,

@@ -27,12 +27,16 @@ public protocol TrainingObserver: AnyObject {
     func trainingDidStep(_ trainer: Trainer) throws
     /// After the last step, or after a stop request was honoured.
     func trainingDidFinish(_ trainer: Trainer) throws
+    /// When the run produced something to show (a metrics record, a grid, a checkpoint); called
+    /// on the training thread by `Trainer.publish`.
+    func trainingDidPublish(_ trainer: Trainer, _ event: RunEvent) throws
 }
 
 extension TrainingObserver {
     public func trainingWillStart(_ trainer: Trainer) throws {}
     public func trainingDidStep(_ trainer: Trainer) throws {}
     public func trainingDidFinish(_ trainer: Trainer) throws {}
+    public func trainingDidPublish(_ trainer: Trainer, _ event: RunEvent) throws {}
 }
 
 /// The training loop shared by `gan-train` and `gan-coord`: for each step, D phase → Adam(D),
@@ -87,6 +91,11 @@ public final class Trainer {
         f.write(Data(out.utf8))
     }
 
+    /// Hands `event` to every observer, in order.
+    public func publish(_ event: RunEvent) throws {
+        for o in observers { try o.trainingDidPublish(self, event) }
+    }
+
     /// Asks the loop to stop after the current step (signal handlers call this).
     public func requestStop() { stopLock.withLock { stopFlag = true } }
 
@@ -102,7 +111,7 @@ public final class Trainer {
             windowSteps += 1
             if step % options.logEvery == 0 || step == total {
                 let elapsed = now() - windowStart
-                log(step: step, stepsPerSecond: Double(windowSteps) / Swift.max(elapsed, 1e-9), timing: executor.timing, adam: adam)
+                try log(step: step, stepsPerSecond: Double(windowSteps) / Swift.max(elapsed, 1e-9), timing: executor.timing, adam: adam)
                 windowStart = now()
                 windowSteps = 0
             }
@@ -111,7 +120,7 @@ public final class Trainer {
         for o in observers { try o.trainingDidFinish(self) }
     }
 
-    private func log(step: Int, stepsPerSecond: Double, timing: StepTiming, adam: Double) {
+    private func log(step: Int, stepsPerSecond: Double, timing: StepTiming, adam: Double) throws {
         let m = server.metrics
         let lossD = (m["loss_d_real"] ?? 0) + (m["loss_d_fake"] ?? 0)
         let epoch = setup.real.epoch(ofStep: Swift.max(step - 1, 0))
@@ -123,17 +132,24 @@ public final class Trainer {
                            timing.compute * 1000, timing.wait * 1000, timing.communication * 1000, adam * 1000,
                            Double(timing.bytesSent) / 1e6, Double(timing.bytesReceived) / 1e6, timing.workers)
         logger.info("\(line)\(parts)")
-        guard let f = metricsFile else { return }
-        var record: [String: Any] = ["step": step, "epoch": epoch, "loss_d": lossD, "steps_per_s": stepsPerSecond,
-                                     "time_compute_s": timing.compute, "time_wait_s": timing.wait,
-                                     "time_comm_s": timing.communication, "time_adam_s": adam,
-                                     "bytes_sent": timing.bytesSent, "bytes_received": timing.bytesReceived,
-                                     "workers": timing.workers]
-        for (k, v) in m { record[k] = Double(v) }
-        if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
-            f.write(data)
-            f.write(Data("\n".utf8))
+        var scalars: [String: Double] = ["loss_d": Double(lossD), "steps_per_s": stepsPerSecond,
+                                         "time_compute_s": timing.compute, "time_wait_s": timing.wait,
+                                         "time_comm_s": timing.communication, "time_adam_s": adam,
+                                         "bytes_sent": Double(timing.bytesSent), "bytes_received": Double(timing.bytesReceived),
+                                         "workers": Double(timing.workers)]
+        for (k, v) in m { scalars[k] = Double(v) }
+        let record = MetricsRecord(step: step, epoch: epoch, wallTime: Date().timeIntervalSince1970, scalars: scalars)
+        if let f = metricsFile {
+            var json: [String: Any] = ["step": step, "epoch": epoch, "bytes_sent": timing.bytesSent,
+                                       "bytes_received": timing.bytesReceived, "workers": timing.workers]
+            // JSON has no NaN or infinity: such a value is written as null rather than failing the line.
+            for (k, v) in scalars where json[k] == nil { json[k] = v.isFinite ? v : NSNull() }
+            if let data = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]) {
+                f.write(data)
+                f.write(Data("\n".utf8))
+            }
         }
+        try publish(.metrics(record))
     }
 
     /// Draws `count` samples from G in evaluation mode with latents from the sampling stream

@@ -99,6 +99,11 @@ public struct CoordinatorRun {
             session.saveAfterFailure()
             executor.shutdown(reason: "coordinator stopping: \(e.description)")
             throw e
+        } catch {
+            // A run that stopped itself (non-finite values, a refused checkpoint): the workers
+            // are told why rather than left to time out.
+            executor.shutdown(reason: "coordinator stopping: \(error)")
+            throw error
         }
     }
 

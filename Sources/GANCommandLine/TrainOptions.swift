@@ -9,6 +9,7 @@ import GANTraining
 extension Architecture: ExpressibleByArgument {}
 extension GeneratorLoss: ExpressibleByArgument {}
 extension NoiseDistribution: ExpressibleByArgument {}
+extension NonFinitePolicy: ExpressibleByArgument {}
 
 /// The training flags, shared by `gan-train` and `gan-coord` so both mean the same run.
 public struct TrainOptions: ParsableArguments {
@@ -98,6 +99,20 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Samples written to samples.npy at the end.")
     public var sampleCount: Int = 10_000
 
+    @Option(help: ArgumentHelp("When a loss or gradient is NaN or infinite: stop (naming the step and phase; the last checkpoint is kept) or skip-step.", valueName: "stop|skip-step"))
+    public var onNonfinite: NonFinitePolicy = TrainingGuards().onNonFinite
+
+    @Option(help: "Warn when D(x) > 0.99 and D(G(z)) < 0.01 for this many steps in a row (0: never).")
+    public var saturationWindow: Int = TrainingGuards().saturationWindow
+
+    /// The run's guards from the flags.
+    public var guards: TrainingGuards {
+        var g = TrainingGuards()
+        g.onNonFinite = onNonfinite
+        g.saturationWindow = saturationWindow
+        return g
+    }
+
     /// --checkpoint-every, --keep, --resume (see CheckpointOptions.swift).
     @OptionGroup public var checkpointing: CheckpointOptions
 
@@ -134,6 +149,7 @@ public struct TrainOptions: ParsableArguments {
         if logEvery < 1 { throw ValidationError("--log-every must be ≥ 1.") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1.") }
         if sampleCount < 0 { throw ValidationError("--sample-count must be ≥ 0.") }
+        if saturationWindow < 0 { throw ValidationError("--saturation-window must be ≥ 0 (0 turns the warning off).") }
     }
 
     /// Output options from the flags.

@@ -31,6 +31,7 @@ public final class TrainingSession {
         self.setup = setup
         let (dLayout, gLayout) = ShardComputer.layouts(for: setup.model)
         trainer = try Trainer(setup: setup, dLayout: dLayout, gLayout: gLayout, options: options.outputOptions, logger: logger)
+        trainer.guards = options.guards
         checkpoints = try options.checkpointing.attach(to: trainer, resume: resume, outDir: options.out,
                                                                allowNumericsChange: options.allowNumericsChange, logger: logger)
         trainer.observers += try options.pictureObservers(trainer: trainer)

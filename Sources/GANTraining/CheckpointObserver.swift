@@ -40,6 +40,12 @@ public final class CheckpointObserver: TrainingObserver {
     /// Writes the trainer's current state now and prunes old checkpoints.
     @discardableResult
     public func write(_ trainer: Trainer) throws -> String {
+        // A checkpoint is what a resume trusts: one holding NaN or infinity would replace a good one
+        // (and, pruned, push it out), so it is never written.
+        let bad = TrainingCheckpoint.nonFiniteState(model: trainer.setup.model, server: trainer.server)
+        guard bad.isEmpty else {
+            throw TrainingCheckpointError(path: directory.root, "refusing to write the checkpoint of step \(trainer.step): non-finite values in \(bad.prefix(4).joined(separator: ", "))\(bad.count > 4 ? " and \(bad.count - 4) more" : ""); the newest checkpoint already written is kept. Lower --lr and resume from it.")
+        }
         let t0 = now()
         let bytes = TrainingCheckpoint.encode(trainer)
         lastEncodeSeconds = now() - t0

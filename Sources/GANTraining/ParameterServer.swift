@@ -54,21 +54,36 @@ public struct IterationSplit: Sendable {
     public var adamD = 0.0
     public var generatorPhase = 0.0
     public var adamG = 0.0
+    /// The phase whose sum was non-finite, when the step was skipped (`NonFinitePolicy.skipStep`),
+    /// and what held the bad values.
+    public var skipped: (phase: Phase, parts: [String])?
     public init() {}
 }
 
 extension ParameterServer {
     /// One training iteration, the one definition `Trainer` and `gan-bench` share: the D phase
-    /// over all shards, Adam on D, the G phase, Adam on G.
-    public func iterate(step: Int, executor: PhaseExecutor) throws -> IterationSplit {
+    /// over all shards, Adam on D, the G phase, Adam on G. A phase sum holding NaN or infinity is
+    /// never applied: the step stops there, by throwing `NonFiniteError` or (with `.skipStep`)
+    /// by returning with `skipped` set.
+    public func iterate(step: Int, executor: PhaseExecutor, onNonFinite: NonFinitePolicy = .stop) throws -> IterationSplit {
         var split = IterationSplit()
+        func check(_ phase: Phase, _ sum: UnsafeMutablePointer<Float>) throws -> Bool {
+            let parts = (phase == .discriminator ? dLayout : gLayout).nonFiniteParts(sum)
+            if parts.isEmpty { return true }
+            if onNonFinite == .stop { throw NonFiniteError(step: step, phase: phase, parts: parts, consecutiveSkips: nil) }
+            split.skipped = (phase, parts)
+            return false
+        }
         let t0 = now()
         let dSum = try executor.run(.discriminator, step: step)
         let t1 = now()
+        split.discriminatorPhase = t1 - t0
+        guard try check(.discriminator, dSum) else { return split }
         apply(.discriminator, sum: dSum)
         let t2 = now()
         let gSum = try executor.run(.generator, step: step)
         let t3 = now()
+        guard try check(.generator, gSum) else { return split }
         apply(.generator, sum: gSum)
         let t4 = now()
         split.discriminatorPhase = t1 - t0

@@ -51,6 +51,10 @@ public final class Trainer {
     public var step = 0
     /// Observers called around every step.
     public var observers: [TrainingObserver] = []
+    /// The non-finite and saturation checks.
+    public var guards = TrainingGuards()
+    /// Steps skipped because a phase was non-finite (`--on-nonfinite skip-step`), this session.
+    public private(set) var skippedSteps = 0
     private var metricsFile: FileHandle?
     /// Set by `requestStop()` (e.g. from a signal handler's queue); the loop stops after the
     /// current step. Guarded by a lock: it is written and read on different threads.
@@ -103,9 +107,22 @@ public final class Trainer {
     public func run(executor: PhaseExecutor) throws {
         let total = setup.config.steps
         var windowStart = now(), windowSteps = 0
+        var saturation = SaturationWatch(window: guards.saturationWindow)
+        var consecutiveSkips = 0
         for o in observers { try o.trainingWillStart(self) }
         while step < total && !stopRequested {
-            let split = try server.iterate(step: step, executor: executor)
+            let split = try server.iterate(step: step, executor: executor, onNonFinite: guards.onNonFinite)
+            if let (phase, parts) = split.skipped {
+                consecutiveSkips += 1
+                skippedSteps += 1
+                if consecutiveSkips >= guards.maxConsecutiveSkips {
+                    throw NonFiniteError(step: step, phase: phase, parts: parts, consecutiveSkips: consecutiveSkips)
+                }
+                logger.warning("step \(step + 1): non-finite values in the \(phase == .discriminator ? "D" : "G") phase (\(parts.joined(separator: ", "))); step skipped (--on-nonfinite skip-step)")
+            } else {
+                consecutiveSkips = 0
+                if let warning = saturation.observe(step: step + 1, metrics: server.metrics) { logger.warning("\(warning)") }
+            }
             let adam = split.adamD + split.adamG
             step += 1
             windowSteps += 1

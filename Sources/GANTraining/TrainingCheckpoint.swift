@@ -131,7 +131,8 @@ public enum TrainingCheckpoint {
             "data_position": String(step),
             "loss": c.gLoss.rawValue,
             "z_dist": c.noise.rawValue,
-            "metrics": json(metrics.mapValues(Double.init)),
+            // JSON holds no NaN or infinity; such a metric is left out rather than failing the file.
+            "metrics": json(metrics.filter { $0.value.isFinite }.mapValues(Double.init)),
             // The process that saves is the one whose numbers the run has (a coordinator admits
             // only workers with its fingerprint).
             numericsKey: json(NumericsFingerprint.current(blasThreads: c.blasThreads)),
@@ -150,6 +151,33 @@ public enum TrainingCheckpoint {
             w.add(name: names.step, int64: [Int64(adam.step)], shape: [])
         }
         return w
+    }
+
+    /// The names of the state's float tensors that hold NaN or infinity (empty when all is
+    /// finite): parameters, BatchNorm buffers and Adam moments of both networks.
+    public static func nonFiniteState(model: GANModel, server: ParameterServer) -> [String] {
+        func finite(_ p: UnsafePointer<Float>, _ n: Int) -> Bool {
+            var acc: Float = 0
+            for i in 0..<n { acc += p[i] - p[i] }
+            return acc == 0
+        }
+        var bad: [String] = []
+        for (prefix, net) in [(generatorPrefix, model.generator), (discriminatorPrefix, model.discriminator)] {
+            for e in stateEntries(net) {
+                switch e {
+                case .parameter(let s) where !finite(net.parameters.ptr + s.offset, s.count): bad.append(prefix + s.name)
+                case .buffer(let s) where !finite(net.buffers.ptr + s.offset, s.count): bad.append(prefix + s.name)
+                default: break
+                }
+            }
+            withExtendedLifetime(net) {}
+        }
+        for (n, adam) in [("G", server.adamG), ("D", server.adamD)] {
+            let names = optimizerNames(n)
+            if !finite(adam.m.ptr, adam.m.count) { bad.append(names.m) }
+            if !finite(adam.v.ptr, adam.v.count) { bad.append(names.v) }
+        }
+        return bad
     }
 
     /// The checkpoint file's bytes for the trainer's current state.

@@ -105,6 +105,15 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Warn when D(x) > 0.99 and D(G(z)) < 0.01 for this many steps in a row (0: never).")
     public var saturationWindow: Int = TrainingGuards().saturationWindow
 
+    @Option(help: "Measure the Fréchet distance every N steps with --eval-classifier (logged to metrics.jsonl and the other views).")
+    public var evalEvery: Int?
+
+    @Option(help: "A gan-eval classifier (gan-eval train-classifier) trained on this run's data set, for --eval-every.")
+    public var evalClassifier: String?
+
+    @Option(help: "Samples per Fréchet distance of --eval-every.")
+    public var evalSamples: Int = 2_000
+
     /// The run's guards from the flags.
     public var guards: TrainingGuards {
         var g = TrainingGuards()
@@ -149,6 +158,9 @@ public struct TrainOptions: ParsableArguments {
         if logEvery < 1 { throw ValidationError("--log-every must be ≥ 1.") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1.") }
         if sampleCount < 0 { throw ValidationError("--sample-count must be ≥ 0.") }
+        if let e = evalEvery, e < 1 { throw ValidationError("--eval-every must be ≥ 1.") }
+        if evalSamples < 2 { throw ValidationError("--eval-samples must be ≥ 2 (a covariance needs two samples).") }
+        if evalClassifier != nil && evalEvery == nil { throw ValidationError("--eval-classifier goes with --eval-every N.") }
         if saturationWindow < 0 { throw ValidationError("--saturation-window must be ≥ 0 (0 turns the warning off).") }
     }
 

@@ -32,15 +32,17 @@ extension PictureObserver {
 }
 
 extension MetricHistory {
-    /// Appends the records of a metrics.jsonl file with step ≤ `limit` (the last record of each
-    /// step wins, as a rerun after a crash appends again), in step order. Unreadable lines are skipped.
+    /// Appends the records of a metrics.jsonl file with step ≤ `limit` (the last progress record of
+    /// each step wins, as a rerun after a crash appends again), in step order. Unreadable lines are skipped.
     mutating func load(metricsFile path: String, upTo limit: Int) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
         var byStep: [Int: [Double]] = [:]
         for line in text.split(separator: "\n") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)),
                   let record = object as? [String: Any],
-                  let step = (record["step"] as? NSNumber)?.intValue, step >= 1, step <= limit else { continue }
+                  let step = (record["step"] as? NSNumber)?.intValue, step >= 1, step <= limit,
+                  // Records of other kinds (a Fréchet distance measured at a step) carry no losses.
+                  record["loss_d_real"] != nil else { continue }
             byStep[step] = Self.names.map { names in
                 names.reduce(0.0) { $0 + ((record[$1] as? NSNumber)?.doubleValue ?? .nan) }
             }

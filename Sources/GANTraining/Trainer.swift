@@ -155,12 +155,17 @@ public final class Trainer {
                                          "bytes_sent": Double(timing.bytesSent), "bytes_received": Double(timing.bytesReceived),
                                          "workers": Double(timing.workers)]
         for (k, v) in m { scalars[k] = Double(v) }
-        let record = MetricsRecord(step: step, epoch: epoch, wallTime: Date().timeIntervalSince1970, scalars: scalars)
+        try record(MetricsRecord(step: step, epoch: epoch, wallTime: Date().timeIntervalSince1970, scalars: scalars))
+    }
+
+    /// Appends `record` to metrics.jsonl and publishes it to the observers: the one way numbers
+    /// about the run reach its logs (the progress records, and e.g. a Fréchet distance measured
+    /// during training, which is a record of its own with the same step).
+    public func record(_ record: MetricsRecord) throws {
         if let f = metricsFile {
-            var json: [String: Any] = ["step": step, "epoch": epoch, "bytes_sent": timing.bytesSent,
-                                       "bytes_received": timing.bytesReceived, "workers": timing.workers]
+            var json: [String: Any] = ["step": record.step, "epoch": record.epoch]
             // JSON has no NaN or infinity: such a value is written as null rather than failing the line.
-            for (k, v) in scalars where json[k] == nil { json[k] = v.isFinite ? v : NSNull() }
+            for (k, v) in record.scalars { json[k] = v.isFinite ? v : NSNull() }
             if let data = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]) {
                 f.write(data)
                 f.write(Data("\n".utf8))

@@ -25,6 +25,9 @@ public struct CoordinatorOptions: ParsableArguments {
     @Option(help: "Seconds a worker may stay silent while it owes shards before its shards go to others; also how long to wait for a worker when none is left.")
     public var workerTimeout: Double = 10
 
+    @Option(help: ArgumentHelp("Recompute this fraction of the shard-tree nodes on a second worker and compare the bytes: a mismatch is resolved by recomputing here, the wrong worker's results are redone, and a worker caught twice is evicted.", valueName: "P"))
+    public var audit: Double = 0
+
     @Option(help: "Seconds to wait for the workers to join at the start.")
     public var joinTimeout: Double = 60
 
@@ -40,6 +43,7 @@ public struct CoordinatorOptions: ParsableArguments {
     public func validate() throws {
         if workers < 1 { throw ValidationError("--workers must be ≥ 1; got \(workers).") }
         if workerTimeout <= 0 || joinTimeout <= 0 { throw ValidationError("Timeouts must be positive.") }
+        if !(0...1).contains(audit) { throw ValidationError("--audit is a fraction from 0 to 1; got \(audit).") }
         if (curveKey == nil) != (allowedKeys == nil) { throw ValidationError("--curve-key and --allowed-keys go together.") }
     }
 }
@@ -72,6 +76,7 @@ public struct CoordinatorRun {
         while jobID == 0 { jobID = UInt64.random(in: 1...UInt64.max) }
         var options = CoordinatorExecutor.Options()
         options.workerTimeout = coord.workerTimeout
+        options.auditFraction = coord.audit
         options.emptyTimeout = coord.workerTimeout
         let executor = try CoordinatorExecutor(endpoint: endpoint, jobID: jobID, token: token, setup: session.setup,
                                                dLayout: session.trainer.server.dLayout, gLayout: session.trainer.server.gLayout,

@@ -19,6 +19,11 @@ public final class CoordinatorExecutor: PhaseExecutor {
         var generatorStep = -1
         /// The shards it owes for the phase in flight.
         var outstanding: Set<Int> = []
+        /// The nodes it recomputes for audits in the phase in flight.
+        var auditing: Set<ShardTree.Node> = []
+        /// Audits its results failed (two evict it).
+        var strikes = 0
+        var evicted = false
         let hostname: String
         /// The worker's process id, when it reported one (local workers).
         let pid: Int?
@@ -38,6 +43,9 @@ public final class CoordinatorExecutor: PhaseExecutor {
         public var emptyTimeout: Double = 30
         /// Seconds between the coordinator's heartbeats.
         public var heartbeatInterval: Double = 1
+        /// The fraction of shard-tree nodes recomputed by a second worker and compared bytewise
+        /// (`--audit P`); 0 turns audits off.
+        public var auditFraction: Double = 0
         public init() {}
     }
 
@@ -57,7 +65,15 @@ public final class CoordinatorExecutor: PhaseExecutor {
     /// Whether real samples travel in D-phase work messages (data sets workers cannot load).
     public let samplesInWork: Bool
     private var gate: HelloGate
-    private var workers: [Worker] = []
+    var workers: [Worker] = []
+    /// The audits of the phase in flight, by node.
+    var audits: [ShardTree.Node: Audit] = [:]
+    /// Workers whose results were caught wrong in the phase in flight: given no more of its work.
+    var excluded: Set<UInt32> = []
+    /// Counts of audits so far.
+    public internal(set) var auditStatistics = AuditStatistics()
+    /// Recomputes a disputed node here, to tell which of two disagreeing workers is wrong.
+    lazy var referee: ShardComputer = setup.makeComputer()
     private let sum: Tensor
     private var lastHeartbeat = 0.0
 
@@ -105,18 +121,22 @@ public final class CoordinatorExecutor: PhaseExecutor {
         if phase == .discriminator { timing = StepTiming() }
         let layout = phase == .discriminator ? dLayout : gLayout
         var pending = Set(0..<tree.shardCount)
-        var nodes: [ShardTree.Node: TensorBuffer] = [:]
+        // Each accepted node's value and the worker that sent it.
+        var nodes: [ShardTree.Node: (buffer: TensorBuffer, worker: UInt32)] = [:]
+        audits = [:]
+        excluded = []
         // Parameter snapshots for this phase: one copy, shared by every message (zero-copy sends).
         let gParams = snapshot(setup.model.generator.parameters)
         let dParams = snapshot(setup.model.discriminator.parameters)
         try assign(Array(pending), phase: phase, step: step, g: gParams, d: dParams)
         let t0 = now()
         var computeMax = 0.0
-        while !pending.isEmpty {
+        while !pending.isEmpty || !audits.isEmpty {
             try pump(step: step, phase: phase, timeout: 0.05) { worker, message in
                 // Accept a node only if every shard under it is still owed by this worker: a late
-                // or duplicate answer never enters the sum twice.
+                // or duplicate answer never enters the sum twice. An audit's answer is kept aside.
                 var accepted: [(ShardTree.Node, TensorBuffer)] = []
+                var audited: [(ShardTree.Node, TensorBuffer)] = []
                 for frame in message.tensors {
                     let level = Int(frame.tag), first = Int(frame.firstShard)
                     guard level <= tree.height, first < tree.shardCount, first % (1 << level) == 0 else {
@@ -125,23 +145,37 @@ public final class CoordinatorExecutor: PhaseExecutor {
                     }
                     let node = ShardTree.Node(level: level, index: first >> level)
                     let shards = tree.shards(of: node)
-                    guard Int(frame.shardCount) == shards.count, frame.buffer.floatCount == layout.count,
-                          shards.allSatisfy({ worker.outstanding.contains($0) && pending.contains($0) }) else {
-                        logger.warning("worker \(worker.id) sent node \(node) that does not match its assignment or the layout; dropped")
+                    guard Int(frame.shardCount) == shards.count, frame.buffer.floatCount == layout.count else {
+                        logger.warning("worker \(worker.id) sent node \(node) that does not match the layout; dropped")
                         return
                     }
-                    accepted.append((node, frame.buffer))
+                    if shards.allSatisfy({ worker.outstanding.contains($0) && pending.contains($0) }) {
+                        accepted.append((node, frame.buffer))
+                    } else if worker.auditing.contains(node), audits[node]?.auditor == worker.id {
+                        audited.append((node, frame.buffer))
+                    } else {
+                        logger.warning("worker \(worker.id) sent node \(node) that does not match its assignment; dropped")
+                        return
+                    }
                 }
                 for (node, buffer) in accepted {
                     for k in tree.shards(of: node) { pending.remove(k); worker.outstanding.remove(k) }
-                    nodes[node] = buffer
+                    nodes[node] = (buffer, worker.id)
+                }
+                for (node, buffer) in audited {
+                    worker.auditing.remove(node)
+                    audits[node]?.second = buffer
                 }
                 computeMax = max(computeMax, ComputeSeconds.decode(message.meta))
             }
-            // Failures: reassign what dead workers owed.
-            let lost = reapDeadWorkers()
+            // Audits with both answers in: compare, and on a mismatch find and discard the wrong one.
+            let discarded = try settleAudits(phase: phase, step: step, layout: layout, nodes: &nodes)
+            // Failures: reassign what dead workers owed, and what wrong workers sent.
+            let lost = reapDeadWorkers().union(discarded)
+            dropMootAudits(nodes: nodes, pending: pending)
             if !lost.isEmpty {
-                let owed = lost.intersection(pending)
+                let owed = lost.intersection(pending.union(discarded))
+                pending.formUnion(discarded)
                 if !owed.isEmpty {
                     try assign(Array(owed), phase: phase, step: step, g: gParams, d: dParams)
                 }
@@ -154,8 +188,8 @@ public final class CoordinatorExecutor: PhaseExecutor {
         // long as their pointers are used.
         try withExtendedLifetime(nodes) {
             var pointers: [ShardTree.Node: UnsafeMutablePointer<Float>] = [:]
-            for (node, buffer) in nodes {
-                pointers[node] = buffer.withUnsafeMutableFloats { $0.baseAddress! }
+            for (node, entry) in nodes {
+                pointers[node] = entry.buffer.withUnsafeMutableFloats { $0.baseAddress! }
             }
             try tree.combine(pointers, count: layout.count, into: sum.ptr)
         }
@@ -183,9 +217,9 @@ public final class CoordinatorExecutor: PhaseExecutor {
     /// Splits `shards` into contiguous blocks over the live workers (in admission order) and sends
     /// the work. With no live worker, waits for one to join.
     private func assign(_ shards: [Int], phase: Phase, step: Int, g: TensorBuffer, d: TensorBuffer) throws {
-        var live = workers.filter(\.alive)
+        var live = eligibleWorkers
         if live.isEmpty {
-            logger.warning("no live worker; waiting up to \(Int(options.emptyTimeout)) s for one to join")
+            logger.warning("no live worker for shards \(shards.sorted()); waiting up to \(Int(options.emptyTimeout)) s for one to join")
             let deadline = now() + options.emptyTimeout
             while live.isEmpty {
                 if now() > deadline {
@@ -193,7 +227,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
                 }
                 try pump(step: step, phase: nil, timeout: 0.1, received: { _, _ in })
                 _ = reapDeadWorkers()
-                live = workers.filter(\.alive)
+                live = eligibleWorkers
             }
         }
         let sorted = shards.sorted()
@@ -202,28 +236,41 @@ public final class CoordinatorExecutor: PhaseExecutor {
             let lo = i * sorted.count / live.count, hi = (i + 1) * sorted.count / live.count
             if lo == hi { continue }
             let mine = Array(sorted[lo..<hi])
-            var frames: [TensorFrame] = []
-            if phase == .discriminator || w.generatorStep != step {
-                frames.append(TensorFrame(tag: WorkTag.generator.rawValue, buffer: g))
-                w.generatorStep = step
-            }
-            frames.append(TensorFrame(tag: WorkTag.discriminator.rawValue, buffer: d))
-            if samplesInWork && phase == .discriminator {
-                frames.append(TensorFrame(tag: WorkTag.realSamples.rawValue, buffer: realSamples(step: step, shards: mine)))
-            }
-            let message = Message.work(jobID: jobID, step: UInt64(step), phase: phase.wire, workerID: w.id,
-                                       shards: mine.map(UInt32.init), parameters: frames)
-            do {
-                try endpoint.send(message, to: w.peer)
-                timing.bytesSent += message.wireByteCount
-                w.outstanding.formUnion(mine)
-            } catch {
-                logger.warning("worker \(w.id) could not be sent its work (\(error)); declaring it dead")
-                w.alive = false
+            guard send(mine, to: w, phase: phase, step: step, g: g, d: d) else {
                 try assign(mine, phase: phase, step: step, g: g, d: d)
+                continue
             }
+            w.outstanding.formUnion(mine)
+            try scheduleAudits(of: mine, computedBy: w, among: live, phase: phase, step: step, g: g, d: d)
         }
         timing.communication += now() - t0
+    }
+
+    /// Live workers that may be given work in the phase in flight.
+    var eligibleWorkers: [Worker] { workers.filter { $0.alive && !excluded.contains($0.id) } }
+
+    /// Sends `w` the work for `shards`; false (and `w` declared dead) when it cannot be sent.
+    func send(_ shards: [Int], to w: Worker, phase: Phase, step: Int, g: TensorBuffer, d: TensorBuffer) -> Bool {
+        var frames: [TensorFrame] = []
+        if phase == .discriminator || w.generatorStep != step {
+            frames.append(TensorFrame(tag: WorkTag.generator.rawValue, buffer: g))
+        }
+        frames.append(TensorFrame(tag: WorkTag.discriminator.rawValue, buffer: d))
+        if samplesInWork && phase == .discriminator {
+            frames.append(TensorFrame(tag: WorkTag.realSamples.rawValue, buffer: realSamples(step: step, shards: shards)))
+        }
+        let message = Message.work(jobID: jobID, step: UInt64(step), phase: phase.wire, workerID: w.id,
+                                   shards: shards.map(UInt32.init), parameters: frames)
+        do {
+            try endpoint.send(message, to: w.peer)
+            timing.bytesSent += message.wireByteCount
+            w.generatorStep = step
+            return true
+        } catch {
+            logger.warning("worker \(w.id) could not be sent its work (\(error)); declaring it dead")
+            w.alive = false
+            return false
+        }
     }
 
     /// Marks workers dead that are silent past the timeout while owing shards, or that the probe
@@ -235,11 +282,12 @@ public final class CoordinatorExecutor: PhaseExecutor {
         for w in workers where w.alive {
             let silent = t - w.lastSeen
             let gone = w.pid.map(exited.contains) ?? false
-            if gone || (!w.outstanding.isEmpty && silent > options.workerTimeout) {
+            if gone || ((!w.outstanding.isEmpty || !w.auditing.isEmpty) && silent > options.workerTimeout) {
                 w.alive = false
                 lost.formUnion(w.outstanding)
                 logger.warning("worker \(w.id) (\(w.hostname)) \(gone ? "exited" : "silent for \(String(format: "%.1f", silent)) s"); its shards \(w.outstanding.sorted()) go to the others")
                 w.outstanding = []
+                w.auditing = []
             }
         }
         return lost

@@ -22,6 +22,9 @@ public final class WorkerLoop {
         /// Fault injection for tests: SIGKILL this process on receiving work for this step/phase.
         public var killAtStep: Int? = nil
         public var killPhase: Phase = .discriminator
+        /// Test hook: changes each result node (phase, step, values, count) before it is sent, to
+        /// play a worker with bad memory or a tampered build. No command-line flag sets it.
+        public var tamperWithResults: ((Phase, Int, UnsafeMutablePointer<Float>, Int) -> Void)? = nil
         public init() {}
     }
 
@@ -138,6 +141,7 @@ public final class WorkerLoop {
                 for node in tree.cover(Set(shards)) {
                     let r = computer.result(phase, shard: node.first)
                     tree.reduceInPlace(node, count: r.count) { computer.result(phase, shard: $0).ptr }
+                    options.tamperWithResults?(phase, step, r.ptr, r.count)
                     blocks.append(.borrowing(r, tag: UInt32(node.level), firstShard: UInt32(node.first),
                                              shardCount: UInt32(tree.shards(of: node).count)))
                 }

@@ -38,6 +38,7 @@ public final class TensorBoardObserver: TrainingObserver {
     public private(set) var path: String?
 
     private var handle: FileHandle?
+    private var opened = false
     private var startStep = 0
     /// Tags already in the files at the resume step: the resumed run's events there are dropped.
     private var keptAtStart: Set<String> = []
@@ -97,10 +98,11 @@ public final class TensorBoardObserver: TrainingObserver {
         }
     }
 
-    public func trainingDidFinish(_ trainer: Trainer) throws {
-        try? handle?.close()
-        handle = nil
-    }
+    // No trainingDidFinish: the file stays open until the observer goes away, because events can
+    // still come after the observers' finish calls (the checkpoint written after a failure by
+    // `TrainingSession.saveAfterFailure`), and every write is already unbuffered.
+
+    deinit { try? handle?.close() }
 
     private func guarded(_ trainer: Trainer, _ body: () throws -> Void) {
         guard failure == nil else { return }
@@ -119,7 +121,9 @@ public final class TensorBoardObserver: TrainingObserver {
     /// Opens this session's file on the first call: trims or moves aside earlier files, then
     /// writes the file-version event and the config text.
     private func open(_ trainer: Trainer) throws {
-        guard handle == nil else { return }
+        // Once per session: a second open would trim or move aside this session's own file.
+        guard !opened else { return }
+        opened = true
         startStep = trainer.step
         let fm = FileManager.default
         let existing = try Self.eventFiles(in: directory)

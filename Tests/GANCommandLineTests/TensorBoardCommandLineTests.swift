@@ -32,7 +32,8 @@ final class TensorBoardCommandLineTests: XCTestCase {
         let python = "/usr/bin/env"
         let probe = try runProcess(python, ["python3", "-c", "import tensorboard"], in: dir, timeout: 60)
         if probe.status != 0 {
-            throw XCTSkip("python3 lacks the tensorboard package (pip install tensorboard); scripts/setup installs it: \(probe.output.suffix(300))")
+            let why = probe.output.split(separator: "\n").last.map(String.init) ?? "exit \(probe.status)"
+            throw XCTSkip("python3 on PATH lacks the tensorboard package (\(why)): run scripts/setup, which installs it, or pip install tensorboard")
         }
         return python
     }

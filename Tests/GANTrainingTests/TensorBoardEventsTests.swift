@@ -118,6 +118,33 @@ final class TensorBoardEventsTests: XCTestCase {
                        "no temporary file is left")
     }
 
+    /// An event after the run's finish (the checkpoint `saveAfterFailure` writes) goes to the same
+    /// file: it must not reopen the folder, which would move this session's own file aside.
+    func testEventsAfterTheFinishGoToTheSameFile() throws {
+        let (trainer, executor) = try TestConfigs.trainer(TestConfigs.vector("gaussian1d", steps: 3, seed: 2))
+        let folder = tempDir + "/tensorboard"
+        let tb = TensorBoardObserver(directory: folder, configMarkdown: "cfg", resuming: false)
+        trainer.observers = [tb]
+        try trainer.run(executor: executor)
+        try trainer.publish(.checkpoint(step: 3, path: "x", bytes: 1234, seconds: 0.5))
+        XCTAssertNil(tb.failure)
+        let files = try TensorBoardObserver.eventFiles(in: folder)
+        XCTAssertEqual(files.count, 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tempDir), ["tensorboard"], "nothing moved aside")
+        let records = TFRecord.records(in: [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/" + files[0]))))
+        XCTAssertTrue(records.complete)
+        let version = try XCTUnwrap(ProtoReader.fields(try XCTUnwrap(records.records.first)[...]))
+        XCTAssertTrue(version.contains { if $0.field == 3, case .bytes(let b) = $0.value { return Array(b) == Array("brain.Event:2".utf8) } else { return false } },
+                      "the first record is the file-version event")
+        // file version, config text, the last step's metrics record, the late checkpoint.
+        let tags = records.records.compactMap { TensorBoardEvent.stepAndTags($0)?.tags }
+        XCTAssertEqual(tags.count, 4)
+        XCTAssertEqual(tags.first, [])
+        XCTAssertEqual(tags.dropFirst().first, ["config"])
+        XCTAssertTrue(tags.dropFirst(2).first?.contains("loss/g") == true, "\(tags)")
+        XCTAssertEqual(tags.last, ["checkpoint/bytes", "checkpoint/seconds"])
+    }
+
     func testNewFileNamesSortAfterExistingOnes() {
         let later = Int(Date().timeIntervalSince1970) + 1000
         let name = TensorBoardObserver.fileName(after: ["events.out.tfevents.\(later).h.9.swiftgan"])

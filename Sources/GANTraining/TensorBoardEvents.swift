@@ -173,6 +173,7 @@ public enum TensorBoardValue: Equatable, Sendable {
     /// Markdown text for the text plugin: a rank-0 DT_STRING tensor with plugin_name "text".
     case text(tag: String, markdown: String)
 
+    /// The name TensorBoard files the value under.
     public var tag: String {
         switch self {
         case .scalar(let t, _), .image(let t, _, _, _, _), .text(let t, _): return t
@@ -211,13 +212,20 @@ public enum TensorBoardValue: Equatable, Sendable {
     }
 }
 
-/// One Event message of an event file.
+/// One Event message of an event file, encoded by hand.
+///
+/// Why a hand encoder and not swift-protobuf: SwiftGAN writes six messages and a dozen fields,
+/// and their wire format is four rules; swift-protobuf would bring a package dependency and a
+/// code-generation plugin whose build costs about ten minutes in CI. The bytes are pinned to what
+/// Python's protobuf makes from TensorBoard's own compiled protos (TensorBoardEventsTests), and
+/// TensorBoard's reader checks whole runs (scripts/check-tensorboard.py).
 public struct TensorBoardEvent: Equatable, Sendable {
     /// The file_version of the files SwiftGAN writes (the current format of event.proto).
     public static let fileVersion = "brain.Event:2"
 
     /// Seconds since 1970.
     public var wallTime: Double
+    /// The x axis: completed training steps.
     public var step: Int64
     /// Set only in a file's first event.
     public var fileVersion: String?

@@ -132,6 +132,22 @@ final class TensorBoardCommandLineTests: XCTestCase {
         XCTAssertEqual(aside.count, 1)
     }
 
+    /// gan-coord shares TrainOptions and TrainingSession, so it writes the same files (with real
+    /// traffic in bytes/sent) and honours --no-tensorboard.
+    func testGanCoordWritesThemToo() throws {
+        let coord = try Products.binary("gan-coord")
+        let on = dir + "/coord", off = dir + "/coord-off"
+        let r = try runProcess(coord, ["--workers", "2"] + mlpFlags(out: on), in: dir, timeout: 120)
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertEqual(eventFiles(on).count, 1, r.output)
+        let quiet = try runProcess(coord, ["--workers", "2", "--no-tensorboard"] + mlpFlags(out: off), in: dir, timeout: 120)
+        XCTAssertEqual(quiet.status, 0, quiet.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: off + "/tensorboard"))
+        let c = try check(on)
+        XCTAssertEqual(c.status, 0, c.output)
+        XCTAssertTrue(c.output.contains("metric steps: 10 20\n"), c.output)
+    }
+
     func testFlagParses() throws {
         XCTAssertFalse(try TrainOptions.parse([]).noTensorboard)
         XCTAssertTrue(try TrainOptions.parse(["--no-tensorboard"]).noTensorboard)

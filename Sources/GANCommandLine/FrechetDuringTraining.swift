@@ -54,7 +54,7 @@ final class FrechetObserver: TrainingObserver {
         logger.info("step \(trainer.step): Fréchet distance \(String(format: "%.3f", fd)) (\(sampleCount) samples, \(String(format: "%.1f", seconds)) s)")
         let epoch = trainer.setup.real.epoch(ofStep: Swift.max(trainer.step - 1, 0))
         try trainer.record(MetricsRecord(step: trainer.step, epoch: epoch, wallTime: Date().timeIntervalSince1970,
-                                         scalars: ["frechet_distance": fd, "eval_seconds": seconds]))
+                                         scalars: ["frechet_distance": fd, "eval_seconds": seconds], kind: .evaluation))
     }
 
     /// The observer for the flags, after checking that the classifier fits the run: trained on

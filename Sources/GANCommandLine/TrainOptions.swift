@@ -180,6 +180,10 @@ public struct TrainOptions: ParsableArguments {
     @Flag(help: "Draw no pictures (no samples/, GIFs or plots).")
     public var noPictures = false
 
+    /// --no-tensorboard; the observer is built in TrainOptions+TensorBoard.swift.
+    @Flag(help: "Write no TensorBoard event files (OUT/tensorboard; view them with `tensorboard --logdir OUT/tensorboard`).")
+    public var noTensorboard = false
+
     /// The picture observer (unless --no-pictures) and the progress bar, for `trainer`'s run folder.
     public func pictureObservers(trainer: Trainer) throws -> [TrainingObserver] {
         var list: [TrainingObserver] = []

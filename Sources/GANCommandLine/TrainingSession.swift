@@ -35,6 +35,7 @@ public final class TrainingSession {
         checkpoints = try options.checkpointing.attach(to: trainer, resume: resume, outDir: options.out,
                                                                allowNumericsChange: options.allowNumericsChange, logger: logger)
         trainer.observers += try options.pictureObservers(trainer: trainer)
+        trainer.observers += options.tensorBoardObservers(trainer: trainer)
         if let frechet = try FrechetObserver.make(options: options, trainer: trainer, logger: logger) { trainer.observers.append(frechet) }
         logger.info("\(config.model.rawValue) on \(config.dataset): G \(setup.model.generator.parameterCount) and D \(setup.model.discriminator.parameterCount) parameters; batch \(config.batch) in \(config.shards) shards; \(config.steps) steps; numerics \(NumericsFingerprint.current(blasThreads: config.blasThreads))")
     }

@@ -3,6 +3,14 @@ import Foundation
 /// One logged step's numbers: what metrics.jsonl, TensorBoard, the dashboard and `/metrics` show.
 /// Built once by `Trainer` every `logEvery` steps, so every view agrees on names and values.
 public struct MetricsRecord: Sendable {
+    /// What a record reports: a step's progress, or a measurement taken at a step.
+    public enum Kind: Sendable {
+        /// The losses, D outputs, speed and traffic of the last step (every `logEvery` steps).
+        case progress
+        /// An evaluation at the step (e.g. `frechet_distance`), besides that step's progress record.
+        case evaluation
+    }
+    public var kind: Kind = .progress
     /// Completed steps (the x axis of every curve).
     public var step: Int
     /// The epoch the step belongs to (0 for sampled data sets).
@@ -14,7 +22,8 @@ public struct MetricsRecord: Sendable {
     /// and `workers`.
     public var scalars: [String: Double]
 
-    public init(step: Int, epoch: Int, wallTime: Double, scalars: [String: Double]) {
+    public init(step: Int, epoch: Int, wallTime: Double, scalars: [String: Double], kind: Kind = .progress) {
+        self.kind = kind
         self.step = step
         self.epoch = epoch
         self.wallTime = wallTime

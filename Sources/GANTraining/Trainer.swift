@@ -163,7 +163,9 @@ public final class Trainer {
     /// during training, which is a record of its own with the same step).
     public func record(_ record: MetricsRecord) throws {
         if let f = metricsFile {
-            var json: [String: Any] = ["step": record.step, "epoch": record.epoch]
+            var json: [String: Any] = ["step": record.step]
+            // The epoch once per step: an evaluation record shares its step with a progress record.
+            if record.kind == .progress { json["epoch"] = record.epoch }
             // JSON has no NaN or infinity: such a value is written as null rather than failing the line.
             for (k, v) in record.scalars { json[k] = v.isFinite ? v : NSNull() }
             if let data = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]) {

@@ -33,6 +33,14 @@ final class FrechetDuringTrainingTests: XCTestCase {
         XCTAssertEqual(fd.map(\.0), [5, 10, 12])
         XCTAssertTrue(fd.allSatisfy { $0.1.isFinite && $0.1 > 0 }, "\(fd)")
         XCTAssertEqual(records.filter { $0["loss_d_real"] != nil }.map { $0["step"] as? Int }, [4, 8, 12])
+        // TensorBoard's reader finds the distance curve too, with no step twice on any tag.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let tb = try runProcess("/usr/bin/env", ["python3", root + "/scripts/check-tensorboard.py", dir + "/a"], in: dir, timeout: 120)
+        if tb.output.contains("No module named") {
+            print("skipping the TensorBoard read-back: python3 lacks tensorboard (scripts/setup installs it)")
+        } else {
+            XCTAssertEqual(tb.status, 0, tb.output)
+        }
 
         // gan-eval on samples.npy (the same latents, the same count) gives the last number.
         let json = dir + "/eval.json"

@@ -68,23 +68,15 @@ public struct CheckpointOptions: ParsableArguments {
     }
 }
 
-/// Renames `directory`'s checkpoint folder to `checkpoints-before-<UTC time>` (with a counter if
-/// that exists) and returns the new path.
+/// Renames `directory`'s checkpoint folder to `checkpoints-before-<UTC time>` (`RunFolder.moveAside`)
+/// and returns the new path.
 func moveAside(_ directory: CheckpointDirectory) throws -> String {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "UTC")
-    f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-    let base = directory.directory + "-before-" + f.string(from: Date())
-    var target = base, n = 1
-    while FileManager.default.fileExists(atPath: target) { n += 1; target = base + "-\(n)" }
     do {
-        try FileManager.default.moveItem(atPath: directory.directory, toPath: target)
+        return try RunFolder.moveAside(directory.directory)
     } catch {
         throw CheckpointError(.io, path: directory.directory, "moving an earlier run's checkpoints aside failed: \(error.localizedDescription)",
                               fix: "Use another --out folder, or remove the old checkpoints")
     }
-    return target
 }
 
 /// The checkpointing side of one run: the observer and the stop-signal handlers.

@@ -30,6 +30,17 @@ public final class TrainingSession {
         self.config = config
         self.setup = setup
         let (dLayout, gLayout) = ShardComputer.layouts(for: setup.model)
+        // A new run in a folder with an earlier run's metrics.jsonl starts its own (the checkpoints
+        // and event files are moved aside likewise, in attach and by the TensorBoard observer).
+        let metrics = options.out + "/metrics.jsonl"
+        if resume == nil, let size = (try? FileManager.default.attributesOfItem(atPath: metrics))?[.size] as? Int, size > 0 {
+            do {
+                let aside = try RunFolder.moveAside(metrics)
+                logger.warning("\(metrics) held an earlier run's records; moved it to \(aside)")
+            } catch {
+                throw TrainError("moving an earlier run's \(metrics) aside failed: \(error.localizedDescription); use another --out folder or remove it")
+            }
+        }
         trainer = try Trainer(setup: setup, dLayout: dLayout, gLayout: gLayout, options: options.outputOptions, logger: logger)
         trainer.guards = options.guards
         checkpoints = try options.checkpointing.attach(to: trainer, resume: resume, outDir: options.out,

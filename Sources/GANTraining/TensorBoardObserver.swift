@@ -240,21 +240,13 @@ public final class TensorBoardObserver: TrainingObserver {
         return atStep
     }
 
-    /// Renames the folder to `<directory>-before-<UTC time>` (with a counter if that exists).
+    /// Renames the folder to `<directory>-before-<UTC time>` (`RunFolder.moveAside`).
     private func moveAside() throws -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let base = directory + "-before-" + f.string(from: Date())
-        var target = base, n = 1
-        while FileManager.default.fileExists(atPath: target) { n += 1; target = base + "-\(n)" }
         do {
-            try FileManager.default.moveItem(atPath: directory, toPath: target)
+            return try RunFolder.moveAside(directory)
         } catch {
             throw TensorBoardError("moving an earlier run's event files in \(directory) aside failed: \(error.localizedDescription); use another --out folder or remove them")
         }
-        return target
     }
 }
 

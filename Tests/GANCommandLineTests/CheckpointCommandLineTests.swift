@@ -129,4 +129,28 @@ final class CheckpointCommandLineTests: XCTestCase {
         XCTAssertThrowsError(try TrainOptions.parse(["--keep", "0"]))
         XCTAssertThrowsError(try TrainOptions.parse(["--checkpoint-every", "-1"]))
     }
+
+    func testANewRunInAnOldFolderStartsItsOwnMetricsLog() throws {
+        let train = try Products.binary("gan-train")
+        let dir = try makeTempDir("fresh-metrics")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/run"
+        var flags = mlpFlags(steps: 20, out: out)
+        flags[flags.firstIndex(of: "100000")!] = "10"
+        for _ in 0..<2 {
+            let r = try runProcess(train, flags, in: dir)
+            XCTAssertEqual(r.status, 0, r.output)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: out)
+        let aside = try XCTUnwrap(names.first { $0.hasPrefix("metrics-before-") && $0.hasSuffix(".jsonl") }, "\(names)")
+        for file in ["metrics.jsonl", aside] {
+            let steps = try String(contentsOfFile: out + "/" + file, encoding: .utf8).split(separator: "\n")
+                .compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["step"] as? Int }
+            XCTAssertEqual(steps, [10, 20], "\(file) holds one run's records")
+        }
+        // A resume keeps appending to the same log.
+        let r = try runProcess(train, mlpFlags(steps: 40, out: out) + ["--resume", "latest"], in: dir)
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix("metrics") }.count, 2)
+    }
 }

@@ -100,7 +100,7 @@ public enum EvalCommands {
     /// A 90/10 split of `all` by a permutation with a fixed seed: independent of the file's order,
     /// and the same every time.
     static func split(_ all: ImageDataset) -> (train: ImageDataset, heldOut: ImageDataset) {
-        let perm = RandomStream(seed: 0x5EED_5EED, purpose: .evaluation).permutation(all.count)
+        let perm = RandomStream(seed: StreamKeys.heldOutSplitSeed, purpose: .evaluation).permutation(all.count)
         let cut = all.count - all.count / 10
         func gather(_ indices: ArraySlice<Int>, _ part: String) -> ImageDataset {
             let t = Tensor(shape: [indices.count, all.channels, all.height, all.width])

@@ -18,7 +18,7 @@ import GANTraining
 /// samples.npy with `--count` = `--eval-samples`.
 final class FrechetObserver: TrainingObserver {
     /// The sampling stream of the evaluation latents: samples.npy's (see above).
-    static let evaluationStream: UInt64 = 0
+    static let evaluationStream = StreamKeys.samples
     let every: Int
     let sampleCount: Int
     let classifier: Classifier

@@ -70,7 +70,7 @@ public struct SampleSource {
     /// `Trainer.generate` uses for samples.npy when `seed` is the run's seed.
     public func latents(count: Int, seed: UInt64) -> Tensor {
         let z = Tensor(shape: [count, nz])
-        NoiseSampler(noise, nz: nz, seed: seed).fill(RandomStream(seed: seed, purpose: .sampling, a: 0), count: count, into: z.ptr)
+        NoiseSampler(noise, nz: nz, seed: seed).fill(RandomStream(seed: seed, purpose: .sampling, a: StreamKeys.samples), count: count, into: z.ptr)
         return z
     }
 

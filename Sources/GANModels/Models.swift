@@ -1,4 +1,5 @@
 import GANLayers
+import GANTensor
 
 /// A generator and a discriminator built from a `ModelConfig`, with PyTorch state_dict names
 /// (each network is an nn.Sequential called `main`). D outputs one logit per sample.
@@ -25,10 +26,10 @@ public struct GANModel {
     /// for the MLP; DCGAN's (convolution weights N(0, 0.02), BatchNorm weight N(1, 0.02), bias 0)
     /// for the convolutional models, as pytorch/examples' `weights_init` (Linear layers keep the default).
     public func initialize(seed: UInt64) {
-        for (stream, net) in [(UInt64(0), generator), (UInt64(1), discriminator)] {
+        for (stream, net) in [(StreamKeys.generatorNetwork, generator), (StreamKeys.discriminatorNetwork, discriminator)] {
             net.initialize(seed: seed, stream: stream)
             if config.architecture != .mlp {
-                net.reinitialize(seed: seed, stream: stream | 0x100) { layer, spec in
+                net.reinitialize(seed: seed, stream: stream | StreamKeys.dcganReinitialization) { layer, spec in
                     switch layer {
                     case is Conv2d, is ConvTranspose2d:
                         return spec.name == "weight" ? .normal(mean: 0, std: 0.02) : nil

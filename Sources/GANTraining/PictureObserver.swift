@@ -75,7 +75,7 @@ public struct PictureOptions: Sendable {
 /// written so far but gets no GIFs (they are assembled at the end); a stop request still writes them.
 public final class PictureObserver: TrainingObserver {
     /// The `a` word of the fixed latents' sampling stream ("PICS" in ASCII).
-    public static let latentStream: UInt64 = 0x5049_4353
+    public static let latentStream = StreamKeys.pictures
 
     public let directory: String
     public let options: PictureOptions

@@ -118,7 +118,7 @@ public final class ShardComputer {
 
     private func discriminatorPhase(_ s: Slot, step: Int, shard: Int) {
         let n = shardSize, L = dLayout, out = s.dResult.ptr
-        let dropout = RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard) | 0x8000_0000)
+        let dropout = RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard) | StreamKeys.discriminatorPhase)
         // D on real samples, target 1.
         s.d.zeroGradients()
         real.fill(step: step, shard: shard, shardSize: n, into: s.d.input.ptr)
@@ -131,11 +131,11 @@ public final class ShardComputer {
         makeFakes(s, step: step, shard: shard)
         copyStatistics(s.g, into: out + L.statisticsOffset(0), count: L.statistics[0])
         s.d.input.copy(from: s.g.output)
-        s.d.forward(training: true, random: dropout.substream(1000))
+        s.d.forward(training: true, random: dropout.substream(StreamKeys.fakesSubstream))
         copyStatistics(s.d, into: out + L.statisticsOffset(2), count: L.statistics[2])
         let lossFake = Loss.bceFake(s.d.output.ptr, count: n, gradient: s.d.outputGradient.ptr)
         let dgz1 = Loss.meanProbability(s.d.output.ptr, count: n)
-        s.d.backward(needInputGradient: false, random: dropout.substream(1000))
+        s.d.backward(needInputGradient: false, random: dropout.substream(StreamKeys.fakesSubstream))
         out.update(from: s.d.gradients.ptr, count: L.gradientCount)
         let m = out + L.metricsOffset
         m[0] = lossReal; m[1] = lossFake; m[2] = dx; m[3] = dgz1
@@ -146,7 +146,7 @@ public final class ShardComputer {
         // A shard taken over from another process recomputes its fakes: same seed, step, shard
         // and G parameters (G has not changed since the D phase), so the same bits.
         if s.fakeStep != step { makeFakes(s, step: step, shard: shard) }
-        let dropout = RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard) | 0x4000_0000)
+        let dropout = RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard) | StreamKeys.generatorPhase)
         s.d.input.copy(from: s.g.output)
         s.d.forward(training: true, random: dropout)
         copyStatistics(s.d, into: out + L.statisticsOffset(0), count: L.statistics[0])

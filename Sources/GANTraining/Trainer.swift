@@ -178,12 +178,12 @@ public final class Trainer {
 
     /// Draws `count` samples from G in evaluation mode with latents from the sampling stream
     /// (seed, sampling, `stream`), in chunks. Returns [count, sample...].
-    public func generate(count: Int, stream: UInt64 = 0) -> Tensor {
+    public func generate(count: Int, stream: UInt64 = StreamKeys.samples) -> Tensor {
         Self.generate(model: setup.model, noise: setup.noise, count: count, stream: stream)
     }
 
     /// Evaluation-mode samples from a model; see `generate(count:stream:)`.
-    public static func generate(model: GANModel, noise: NoiseSampler, count: Int, stream: UInt64 = 0,
+    public static func generate(model: GANModel, noise: NoiseSampler, count: Int, stream: UInt64 = StreamKeys.samples,
                                 chunk: Int = 500) -> Tensor {
         let g = model.generator
         let out = Tensor(shape: [count] + g.outputShape)

@@ -19,13 +19,15 @@ public final class TrainingSession {
         self.options = options
         self.logger = logger
         var config = options.config
+        try RunFolder.create(options.out)
         BLAS.setThreads(config.blasThreads)
         let resume = try options.checkpointing.loadResume(config: config, outDir: options.out,
                                                                     allowNumericsChange: options.allowNumericsChange, logger: logger)
         var setup = try RunSetup(config)
         if let epochs = options.epochs, let perEpoch = setup.real.stepsPerEpoch {
+            // The step count is known only once the data set is loaded; nothing built depends on it.
             config.steps = epochs * perEpoch
-            setup = try RunSetup(config)
+            setup = try setup.withSteps(config.steps)
         }
         self.config = config
         self.setup = setup

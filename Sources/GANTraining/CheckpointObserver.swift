@@ -29,6 +29,9 @@ public final class CheckpointObserver: TrainingObserver {
         self.logger = logger
     }
 
+    /// Each periodic checkpoint logs a line.
+    public var logCadence: Int? { every > 0 ? every : nil }
+
     public func trainingDidStep(_ trainer: Trainer) throws {
         if every > 0 && trainer.step % every == 0 { try write(trainer) }
     }

@@ -49,7 +49,7 @@ public final class ProgressObserver: TrainingObserver {
         guard interactive else { return }
         ended = false
         loggingCadences = ([trainer.options.logEvery]
-            + trainer.observers.compactMap { ($0 as? CheckpointObserver)?.every }).filter { $0 > 0 }
+            + trainer.observers.compactMap(\.logCadence)).filter { $0 > 0 }
         startTime = clock()
         startStep = trainer.step
         draw(trainer, at: startTime)

@@ -11,7 +11,7 @@ public struct TrainError: Error, CustomStringConvertible {
 /// The pieces every process of a run builds identically from the config: the model (initialised
 /// from the seed), the real-data sampler and the noise sampler.
 public struct RunSetup {
-    public let config: TrainConfig
+    public private(set) var config: TrainConfig
     public let model: GANModel
     public let real: RealSampler
     public let noise: NoiseSampler
@@ -70,6 +70,15 @@ public struct RunSetup {
         do { model = try GANModel(mc) } catch let e as ModelError { throw TrainError(e.description) }
         model.initialize(seed: config.seed)
         return model
+    }
+
+    /// The same set-up for a run of `steps` steps (`--epochs`, resolved once the data set's size is
+    /// known): the model, samplers and data are shared, not rebuilt or reloaded.
+    public func withSteps(_ steps: Int) throws -> RunSetup {
+        var copy = self
+        copy.config.steps = steps
+        if let problem = copy.config.validate() { throw TrainError(problem) }
+        return copy
     }
 
     /// Makes the shard computer for this run.

@@ -30,6 +30,9 @@ public protocol TrainingObserver: AnyObject {
     /// When the run produced something to show (a metrics record, a grid, a checkpoint); called
     /// on the training thread by `Trainer.publish`.
     func trainingDidPublish(_ trainer: Trainer, _ event: RunEvent) throws
+    /// The steps between this observer's own log lines (checkpoints, say), if it logs on a fixed
+    /// cadence: the progress bar clears its line before those steps so no line is appended to it.
+    var logCadence: Int? { get }
 }
 
 extension TrainingObserver {
@@ -37,6 +40,7 @@ extension TrainingObserver {
     public func trainingDidStep(_ trainer: Trainer) throws {}
     public func trainingDidFinish(_ trainer: Trainer) throws {}
     public func trainingDidPublish(_ trainer: Trainer, _ event: RunEvent) throws {}
+    public var logCadence: Int? { nil }
 }
 
 /// The training loop shared by `gan-train` and `gan-coord`: for each step, D phase → Adam(D),

@@ -28,3 +28,24 @@ final class GuardCommandLineTests: XCTestCase {
         XCTAssertTrue(s.output.contains("100 steps in a row were skipped"), s.output)
     }
 }
+
+/// A run folder that cannot be made is named with the system's reason, not a Foundation error.
+final class RunFolderErrorTests: XCTestCase {
+    func testUnusableOutFoldersGetPlainErrors() throws {
+        let train = try Products.binary("gan-train")
+        let dir = try makeTempDir("run-folder")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/file", contents: Data("x".utf8))
+        let cases: [(String, String)] = [
+            ("/dev/null/x", "cannot create the run folder /dev/null/x (--out): /dev/null/x: Not a directory"),
+            (dir + "/file", "--out \(dir)/file is a file, not a folder"),
+            (dir + "/file/sub", "Not a directory"),
+        ]
+        for (out, expected) in cases {
+            let r = try runProcess(train, ["--model", "mlp", "--dataset", "ring8", "--steps", "2", "--out", out], in: dir)
+            XCTAssertEqual(r.status, 1, r.output)
+            XCTAssertTrue(r.output.contains(expected), "\(out): \(r.output)")
+            XCTAssertFalse(r.output.contains("NSCocoaErrorDomain"), r.output)
+        }
+    }
+}

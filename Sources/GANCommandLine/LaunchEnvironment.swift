@@ -38,8 +38,8 @@ public struct LaunchEnvironment: Equatable, Sendable {
     /// Resolves the coordinator's address from `--connect` (nil when not given) and `environment`.
     /// Throws ``LaunchEnvironmentError`` with what is missing or malformed and how to fix it.
     public static func resolve(connect: String?, environment env: [String: String]) throws -> LaunchEnvironment {
-        let rank = try integer("SLURM_PROCID", env) ?? integer("RANK", env)
-        let world = try integer("SLURM_NTASKS", env) ?? integer("WORLD_SIZE", env)
+        let rank = integer("SLURM_PROCID", env) ?? integer("RANK", env)
+        let world = integer("SLURM_NTASKS", env) ?? integer("WORLD_SIZE", env)
         if let connect {
             guard !connect.isEmpty else { throw LaunchEnvironmentError("--connect is empty; pass tcp://HOST:PORT") }
             return LaunchEnvironment(endpoint: connect, source: "--connect", rank: rank, worldSize: world)
@@ -150,9 +150,10 @@ public struct LaunchEnvironment: Equatable, Sendable {
         return v
     }
 
-    private static func integer(_ name: String, _ env: [String: String]) throws -> Int? {
-        guard let text = nonEmpty(name, env) else { return nil }
-        guard let n = Int(text), n >= 0 else { throw LaunchEnvironmentError("\(name)=\(text) is not a non-negative integer") }
+    /// A rank or task count; nil when unset or not a non-negative integer. Lenient on purpose:
+    /// these only go to the log, and a stray variable must not stop a worker given --connect.
+    private static func integer(_ name: String, _ env: [String: String]) -> Int? {
+        guard let text = nonEmpty(name, env), let n = Int(text), n >= 0 else { return nil }
         return n
     }
 

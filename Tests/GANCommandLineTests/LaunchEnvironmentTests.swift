@@ -68,6 +68,11 @@ final class LaunchEnvironmentTests: XCTestCase {
         XCTAssertEqual(old.source, "first host of SLURM_NODELIST")
         // Slurm's rank wins over torchrun's when both are set (srun running a torchrun template).
         XCTAssertEqual(try resolve(["SLURM_NODELIST": "a", "SLURM_PROCID": "1", "RANK": "9"]).rank, 1)
+        // Ranks only go to the log: a malformed one is dropped, it never stops the worker.
+        let odd = try resolve(["SLURM_PROCID": "-1", "WORLD_SIZE": "many"], connect: "tcp://h:1")
+        XCTAssertNil(odd.rank)
+        XCTAssertNil(odd.worldSize)
+        XCTAssertEqual(try resolve(["SLURM_PROCID": "x", "RANK": "4", "MASTER_ADDR": "h"]).rank, 4)
     }
 
     func testClearErrors() {
@@ -77,7 +82,6 @@ final class LaunchEnvironmentTests: XCTestCase {
         assertThrows(["MASTER_ADDR": "head", "MASTER_PORT": "70000"], mentioning: ["MASTER_PORT=70000"])
         assertThrows(["SLURM_JOB_NODELIST": "node[3-1]"], mentioning: ["SLURM_JOB_NODELIST=node[3-1]", "backwards", "--connect"])
         assertThrows(["SLURM_NODELIST": "n[1-2", "MASTER_PORT": "6000"], mentioning: ["'[' without ']'"])
-        assertThrows(["MASTER_ADDR": "h", "SLURM_PROCID": "-1"], mentioning: ["SLURM_PROCID=-1"])
         XCTAssertThrowsError(try resolve([:], connect: ""))
     }
 

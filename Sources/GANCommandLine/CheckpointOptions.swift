@@ -102,7 +102,10 @@ public final class CheckpointSession {
 }
 
 /// SIGINT/SIGTERM → `onStop` once (the training loop finishes its step, writes a checkpoint and
-/// returns); a second signal exits at once without a final checkpoint.
+/// returns); a second signal exits at once without a final checkpoint, unless it comes within
+/// ``duplicateWindow`` of the first: launchers often deliver one stop to every process of a job
+/// (Slurm signals a whole step, systemd a whole unit, a wrapper passes its own signal on), so one
+/// request can arrive twice within milliseconds, and it must not cost the checkpoint.
 ///
 /// The handlers run on a global dispatch queue (the training loop owns the main thread); the
 /// signals' default action is turned off while they are installed.
@@ -110,7 +113,11 @@ public final class StopSignals {
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     private var first: Int32?
+    private var firstAt = DispatchTime.now()
     private let signalNumbers: [Int32]
+
+    /// Seconds after the first signal during which another one is taken as the same request.
+    public static let duplicateWindow = 2.0
 
     public init(_ signals: [Int32] = [SIGINT, SIGTERM], logger: Logger, onStop: @escaping () -> Void) {
         signalNumbers = signals
@@ -119,13 +126,15 @@ public final class StopSignals {
             let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
             source.setEventHandler { [weak self] in
                 guard let self else { return }
-                let isFirst: Bool = self.lock.withLock {
-                    if self.first == nil { self.first = s; return true }
-                    return false
+                let (isFirst, since): (Bool, Double) = self.lock.withLock {
+                    if self.first == nil { self.first = s; self.firstAt = .now(); return (true, 0) }
+                    return (false, Double(DispatchTime.now().uptimeNanoseconds - self.firstAt.uptimeNanoseconds) / 1e9)
                 }
                 if isFirst {
-                    logger.notice("received \(StopSignals.name(s)): finishing the current step, then writing a checkpoint (send it again to exit at once)")
+                    logger.notice("received \(StopSignals.name(s)): finishing the current step, then writing a checkpoint (send it again, 2 s or more later, to exit at once)")
                     onStop()
+                } else if since < StopSignals.duplicateWindow {
+                    logger.info("received \(StopSignals.name(s)) again \(String(format: "%.2f", since)) s after the first: the same stop request (a launcher signalling every process), still finishing the step")
                 } else {
                     logger.warning("received \(StopSignals.name(s)) again: exiting without a final checkpoint")
                     exit(128 + s)
@@ -139,8 +148,12 @@ public final class StopSignals {
     /// The first signal received, if any.
     public var received: Int32? { lock.withLock { first } }
 
-    /// Removes the handlers and restores the default actions.
+    /// Removes the handlers and restores the default actions; after a stop signal the handlers
+    /// stay instead, so that a late duplicate of that stop (the run may end within milliseconds
+    /// of it) does not kill the process by the default action while it still cleans up, and a
+    /// deliberate second signal still exits at once.
     public func cancel() {
+        guard received == nil else { return }
         for s in sources { s.cancel() }
         sources.removeAll()
         for s in signalNumbers { signal(s, SIG_DFL) }

@@ -9,8 +9,8 @@ import GANTransport
 public struct WorkerOptions: ParsableArguments {
     public init() {}
 
-    @Option(help: "The coordinator's address, e.g. tcp://HOST:5555.")
-    public var connect: String
+    @Option(help: "The coordinator's address, e.g. tcp://HOST:5555 (default: from MASTER_ADDR/MASTER_PORT, else the first host of SLURM_JOB_NODELIST; see LaunchEnvironment).")
+    public var connect: String?
 
     @Option(help: "The job token (default: GAN_JOB_TOKEN from the environment).")
     public var token: String?
@@ -49,7 +49,9 @@ public struct WorkerOptions: ParsableArguments {
             curve = try CurveClientConfig(keyPair: try CurveKeyPair.load(from: keyFile),
                                           serverPublicKey: try CurveKeyPair.loadPublicKey(from: serverFile))
         }
-        let endpoint = try ZMQDealerEndpoint(connect: connect, curve: curve, options: ZMQEndpointOptions(logger: logger))
+        let launch = try LaunchEnvironment.resolve(connect: connect, environment: ProcessInfo.processInfo.environment)
+        if launch.source != "--connect" { logger.info("coordinator \(launch.endpoint) (from \(launch.source)); launcher rank \(launch.rank.map(String.init) ?? "-") of \(launch.worldSize.map(String.init) ?? "-")") }
+        let endpoint = try ZMQDealerEndpoint(connect: launch.endpoint, curve: curve, options: ZMQEndpointOptions(logger: logger))
         defer { endpoint.close() }
         var options = WorkerLoop.Options()
         options.coordinatorTimeout = coordinatorTimeout

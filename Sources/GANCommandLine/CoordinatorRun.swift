@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import GANDistributed
+import GANMonitor
 import GANTensor
 import GANTraining
 import GANTransport
@@ -19,7 +20,7 @@ public struct CoordinatorOptions: ParsableArguments {
     @Option(help: "Address to listen on (default: a free loopback port; with --external tcp://127.0.0.1:5555).")
     public var listen: String?
 
-    @Flag(help: "Allow listening on a non-loopback address (use with --curve-key and --allowed-keys).")
+    @Flag(help: "Allow listening on a non-loopback address (use with --curve-key and --allowed-keys; --dashboard and --metrics also need --dashboard-token).")
     public var allowRemote = false
 
     @Option(help: "Seconds a worker may stay silent while it owes shards before its shards go to others; also how long to wait for a worker when none is left.")
@@ -49,6 +50,8 @@ public struct CoordinatorRun {
     public let train: TrainOptions
     public let coord: CoordinatorOptions
     public let logger: Logger
+    /// The dashboard and /metrics servers to start (none by default).
+    public var monitoring = MonitorServerOptions()
 
     public init(train: TrainOptions, coord: CoordinatorOptions, logger: Logger) {
         self.train = train
@@ -76,6 +79,9 @@ public struct CoordinatorRun {
         let executor = try CoordinatorExecutor(endpoint: endpoint, jobID: jobID, token: token, setup: session.setup,
                                                dLayout: session.trainer.server.dLayout, gLayout: session.trainer.server.gLayout,
                                                options: options, logger: logger)
+        // Before the workers start, so that the dashboard shows them joining.
+        let monitor = try session.startMonitor(executor, server: monitoring)
+        defer { monitor.finish() }
         var children: [Process] = []
         defer {
             for p in children where p.isRunning { p.terminate() }

@@ -1,0 +1,193 @@
+import Foundation
+import XCTest
+
+/// The dashboard and `/metrics` of real `gan-coord` runs with two local or external workers:
+/// the page in headless Chromium, and two scrapes parsed by prometheus_client.
+final class LiveRunTests: XCTestCase {
+    /// A started process whose output goes to a log file.
+    final class Child {
+        let process = Process()
+        let log: String
+        init(_ exe: URL, _ args: [String], env: [String: String] = [:], log: String) throws {
+            self.log = log
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            let h = try XCTUnwrap(FileHandle(forWritingAtPath: log))
+            process.executableURL = exe
+            process.arguments = args
+            process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+            process.standardOutput = h
+            process.standardError = h
+            try process.run()
+        }
+        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+        /// Waits for a line of the log matching `prefix…` and returns the rest of it.
+        func waitForLine(after marker: String, timeout: Double) -> String? {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if let r = output.range(of: marker) {
+                    let rest = output[r.upperBound...]
+                    if let nl = rest.firstIndex(of: "\n") { return String(rest[..<nl]) }
+                }
+                if !process.isRunning { return nil }
+                usleep(50_000)
+            }
+            return nil
+        }
+
+        func finish(timeout: Double) -> Int32 {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
+        func stop() {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+    }
+
+    func testDashboardInHeadlessChromiumDuringTwoWorkerRun() throws {
+        guard let chromium = Support.which("chromium") ?? Support.which("chromium-browser") else {
+            throw XCTSkip("headless Chromium is missing (apt-get install chromium): the dashboard's browser test is skipped")
+        }
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") else {
+            throw XCTSkip("Fashion-MNIST is not installed (scripts/setup installs dataset-fashion-mnist)")
+        }
+        _ = chromium
+        let python = try XCTUnwrap(Support.which("python3"))
+        let bin = try Support.products()
+        let dir = try temporaryFolder("dash")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Long enough (about 20–40 s here) for the browser to start and see grids and curves;
+        // a grid every 5 steps.
+        let coord = try Child(bin.appendingPathComponent("gan-coord"),
+                              ["--workers", "2", "--model", "dcgan-small", "--dataset", "fashion-mnist", "--steps", "500",
+                               "--batch", "32", "--shards", "4", "--seed", "5", "--log-every", "5", "--sample-every", "5",
+                               "--checkpoint-every", "100", "--sample-count", "0", "--out", dir + "/run", "--dashboard", ":0"],
+                              log: dir + "/coord.log")
+        defer { coord.stop() }
+        let url = try XCTUnwrap(coord.waitForLine(after: "dashboard: ", timeout: 60), "gan-coord printed its dashboard URL:\n\(coord.output)")
+        XCTAssertTrue(url.hasPrefix("http://127.0.0.1:"), "loopback by default: \(url)")
+        let shot = dir + "/dashboard.png"
+        let r = try Support.run(python, [Support.script("browser_check.py"), url, shot, "2", "90"], timeout: 150)
+        if r.status == 2 && r.out.hasPrefix("SKIP:") { throw XCTSkip(r.out) }
+        XCTAssertEqual(r.status, 0, "the page showed 2 workers, a loaded grid and curve points; last seen: \(r.out)\ncoordinator:\n\(coord.output)")
+        let seen = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let polylines = try XCTUnwrap(seen["polylinePoints"] as? [Int])
+        XCTAssertEqual(polylines.count, 5, "two loss curves and three D-output curves")
+        XCTAssertTrue(polylines.allSatisfy { $0 >= 2 }, "every curve has points: \(polylines)")
+        XCTAssertEqual(seen["workerRows"] as? Int, 2)
+        let png = try Data(contentsOf: URL(fileURLWithPath: shot))
+        XCTAssertGreaterThan(png.count, 10_000, "a real screenshot")
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        if let keep = ProcessInfo.processInfo.environment["SWIFTGAN_DASHBOARD_SHOT"] {
+            try? FileManager.default.removeItem(atPath: keep)
+            try FileManager.default.copyItem(atPath: shot, toPath: keep)
+        }
+        XCTAssertEqual(coord.finish(timeout: 300), 0, coord.output)
+
+        // The static report of the same run draws the same views from inlined data.
+        let report = dir + "/run/report.html"
+        XCTAssertTrue(FileManager.default.fileExists(atPath: report))
+        let rr = try Support.run(python, [Support.script("browser_check.py"), "file://" + report, dir + "/report.png", "2", "30"], timeout: 90)
+        XCTAssertEqual(rr.status, 0, "report.html shows the workers, grid and curves offline: \(rr.out)")
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        XCTAssertTrue(html.contains(#""data_url":"data:image\/png;base64,"#), "the grid is inlined (JSON writes / as \\/)")
+        XCTAssertTrue(html.contains("\"finished\":true"), "the report is of the finished run")
+    }
+
+    /// External workers, one of which kills itself in step 40: the scrapes show the step
+    /// growing, per-worker series for both, and the shards that moved.
+    func testMetricsScrapedDuringRunWithAWorkerKilled() throws {
+        let bin = try Support.products()
+        let dir = try temporaryFolder("metrics")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = freeLoopbackPort(), token = "metrics-\(port)"
+        let coord = try Child(bin.appendingPathComponent("gan-coord"),
+                              ["--workers", "2", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
+                               "--worker-timeout", "2", "--model", "mlp", "--dataset", "gaussian1d", "--steps", "3000",
+                               "--batch", "16", "--shards", "4", "--hidden", "32", "--seed", "9", "--log-every", "10",
+                               "--no-pictures", "--sample-count", "0", "--checkpoint-every", "500",
+                               "--out", dir + "/run", "--metrics", ":0"],
+                              log: dir + "/coord.log")
+        defer { coord.stop() }
+        let worker = bin.appendingPathComponent("gan-worker")
+        let good = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/good.log")
+        defer { good.stop() }
+        let doomed = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token, "--fault-kill-at-step", "40"],
+                               log: dir + "/doomed.log")
+        defer { doomed.stop() }
+        let url = try XCTUnwrap(coord.waitForLine(after: "metrics: ", timeout: 60), "gan-coord printed its /metrics URL:\n\(coord.output)")
+
+        // First scrape once both workers have answered, second once the dead one's shards moved.
+        var files: [String] = []
+        var body = ""
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && coord.process.isRunning {
+            let r = try Support.get(url)
+            if r.code == 200 { body = r.body }
+            let wanted = files.isEmpty
+                ? body.contains("gan_worker_phase_compute_seconds_count{worker=\"2\"}")
+                : body.range(of: #"gan_shards_reassigned_total [1-9]"#, options: .regularExpression) != nil
+            if wanted {
+                let f = dir + "/scrape\(files.count).txt"
+                try body.write(toFile: f, atomically: true, encoding: .utf8)
+                files.append(f)
+                if files.count == 2 { break }
+            }
+            usleep(200_000)
+        }
+        XCTAssertEqual(files.count, 2, "two scrapes during the run; last body:\n\(body)\ncoordinator:\n\(coord.output)")
+        guard files.count == 2 else { return }
+        let scrapes = try Support.parseMetrics(files).map(Scrape.init)
+        let (a, b) = (scrapes[0], scrapes[1])
+        let stepA = try XCTUnwrap(a.value("gan_step")), stepB = try XCTUnwrap(b.value("gan_step"))
+        XCTAssertGreaterThan(stepA, 0)
+        XCTAssertGreaterThan(stepB, stepA, "the step grows between scrapes")
+        XCTAssertEqual(b.value("gan_total_steps"), 3000)
+        for s in [a, b] {
+            XCTAssertEqual(s.type("gan_step"), "gauge")
+            XCTAssertEqual(s.type("gan_bytes_sent"), "counter")
+            XCTAssertEqual(s.type("gan_worker_phase_compute_seconds"), "histogram")
+            XCTAssertEqual(s.type("gan_worker_last_heard_seconds"), "gauge")
+            for k in ["gan_loss_d", "gan_loss_g", "gan_d_x", "gan_d_g_z1", "gan_d_g_z2"] {
+                XCTAssertNotNil(s.value(k), "\(k) present")
+            }
+            XCTAssertTrue((0...1).contains(try XCTUnwrap(s.value("gan_d_x"))), "D(x) is a probability")
+        }
+        XCTAssertGreaterThan(try XCTUnwrap(b.value("gan_bytes_sent", "gan_bytes_sent_total")),
+                             try XCTUnwrap(a.value("gan_bytes_sent", "gan_bytes_sent_total")), "parameters keep flowing to the workers")
+        XCTAssertGreaterThan(try XCTUnwrap(b.value("gan_bytes_received", "gan_bytes_received_total")), 0)
+        XCTAssertEqual(a.value("gan_shards_reassigned", "gan_shards_reassigned_total"), 0, "nothing moved before the kill")
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(b.value("gan_shards_reassigned", "gan_shards_reassigned_total")), 1)
+        let workersA = Set(a.labels("gan_worker_phase_compute_seconds", "gan_worker_phase_compute_seconds_count").compactMap { $0["worker"] })
+        XCTAssertEqual(workersA, ["1", "2"], "a histogram per worker")
+        for w in ["1", "2"] {
+            let count = try XCTUnwrap(a.value("gan_worker_phase_compute_seconds", "gan_worker_phase_compute_seconds_count", ["worker": w]))
+            let inf = try XCTUnwrap(a.value("gan_worker_phase_compute_seconds", "gan_worker_phase_compute_seconds_bucket", ["worker": w, "le": "+Inf"]))
+            XCTAssertEqual(count, inf, "the +Inf bucket counts every observation")
+            XCTAssertGreaterThan(count, 0)
+        }
+        XCTAssertEqual(Set(b.labels("gan_worker_last_heard_seconds", "gan_worker_last_heard_seconds").compactMap { $0["worker"] }), ["1", "2"])
+        XCTAssertEqual(b.value("gan_workers_alive"), 1, "one worker left")
+        XCTAssertEqual(coord.finish(timeout: 300), 0, coord.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/run/report.html"), "report.html without --dashboard too")
+    }
+}
+
+/// A free loopback TCP port (bound and released; good enough for a test).
+func freeLoopbackPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}

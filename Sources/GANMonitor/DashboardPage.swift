@@ -43,9 +43,9 @@ enum DashboardPage {
       svg text { font-size: 11px; fill: #555; }
       table { border-collapse: collapse; }
       th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; }
-      th:first-child, td:first-child, td.l { text-align: left; }
+      th:first-child, td:first-child, th.l, td.l { text-align: left; }
       .alive { color: #1a7f37; } .late { color: #b58100; } .dead, .evicted { color: #c62828; }
-      #grid { image-rendering: pixelated; max-width: 420px; width: 100%; border: 1px solid #ddd; }
+      #grid { image-rendering: pixelated; max-width: 300px; width: 100%; border: 1px solid #ddd; }
       #status.bad { color: #c62828; }
       .muted { color: #888; }
     </style>
@@ -62,16 +62,16 @@ enum DashboardPage {
       <div id="bar"><div id="fill"></div></div>
     </div>
     <div class="row">
-      <div class="card"><h2>Losses</h2><svg id="losses" width="520" height="260"></svg></div>
-      <div class="card"><h2>Discriminator outputs</h2><svg id="douts" width="520" height="260"></svg></div>
+      <div class="card"><h2>Losses</h2><svg id="losses" width="440" height="240"></svg></div>
+      <div class="card"><h2>Discriminator outputs</h2><svg id="douts" width="440" height="240"></svg></div>
       <div class="card"><h2>Fixed-z samples <span id="gridstep" class="muted"></span></h2>
         <img id="grid" alt="no grid yet (image models draw one every --sample-every steps)"></div>
     </div>
     <div class="row" style="margin-top:16px">
       <div class="card" id="workerscard" hidden><h2>Workers</h2>
-        <table id="workers"><thead><tr><th>id</th><th>host</th><th>pid</th><th>shards</th><th>compute (last phase)</th><th>last heard</th><th>state</th></tr></thead><tbody></tbody></table></div>
+        <table id="workers"><thead><tr><th>id</th><th class="l">host</th><th>pid</th><th>shards</th><th>compute (last phase)</th><th>last heard</th><th>state</th></tr></thead><tbody></tbody></table></div>
       <div class="card"><h2>Checkpoints</h2>
-        <table id="checkpoints"><thead><tr><th>step</th><th>file</th><th>size</th><th>write</th></tr></thead><tbody></tbody></table>
+        <table id="checkpoints"><thead><tr><th>step</th><th class="l">file</th><th>size</th><th>write</th></tr></thead><tbody></tbody></table>
         <div id="nockpt" class="muted">none yet</div></div>
     </div>
     <script>

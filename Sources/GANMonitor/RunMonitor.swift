@@ -149,8 +149,9 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
             metrics.bytesReceived.increment(by: Int64(t.bytesReceived))
             workers = e.workerStatus
         }
-        if let r = reassignedSource { metrics.setShardsReassigned(r()) }
+        // Workers first: a scrape that sees shards reassigned also sees who died.
         metrics.update(workers: workers)
+        if let r = reassignedSource { metrics.setShardsReassigned(r()) }
         let rows = workers.map {
             DashboardState.Worker(id: $0.id, host: $0.host, pid: $0.pid, shards: $0.shards, compute_seconds: $0.computeSeconds,
                                   last_heard_s: $0.lastHeardSecondsAgo, state: $0.state.rawValue)

@@ -99,13 +99,13 @@ final class LiveRunTests: XCTestCase {
         XCTAssertTrue(html.contains("\"finished\":true"), "the report is of the finished run")
     }
 
-    /// External workers, one of which kills itself in step 40: the scrapes show the step
+    /// External workers, one of which kills itself in step 1000: the scrapes show the step
     /// growing, per-worker series for both, and the shards that moved.
     func testMetricsScrapedDuringRunWithAWorkerKilled() throws {
         let bin = try Support.products()
         let dir = try temporaryFolder("metrics")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = freeLoopbackPort(), token = "metrics-\(port)"
+        let port = freeLoopbackPort(), token = "metrics-\(port)", killStep = 1000
         let coord = try Child(bin.appendingPathComponent("gan-coord"),
                               ["--workers", "2", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
                                "--worker-timeout", "2", "--model", "mlp", "--dataset", "gaussian1d", "--steps", "3000",
@@ -117,7 +117,7 @@ final class LiveRunTests: XCTestCase {
         let worker = bin.appendingPathComponent("gan-worker")
         let good = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/good.log")
         defer { good.stop() }
-        let doomed = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token, "--fault-kill-at-step", "40"],
+        let doomed = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token, "--fault-kill-at-step", "\(killStep)"],
                                log: dir + "/doomed.log")
         defer { doomed.stop() }
         let url = try XCTUnwrap(coord.waitForLine(after: "metrics: ", timeout: 60), "gan-coord printed its /metrics URL:\n\(coord.output)")
@@ -161,7 +161,11 @@ final class LiveRunTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(b.value("gan_bytes_sent", "gan_bytes_sent_total")),
                              try XCTUnwrap(a.value("gan_bytes_sent", "gan_bytes_sent_total")), "parameters keep flowing to the workers")
         XCTAssertGreaterThan(try XCTUnwrap(b.value("gan_bytes_received", "gan_bytes_received_total")), 0)
-        XCTAssertEqual(a.value("gan_shards_reassigned", "gan_shards_reassigned_total"), 0, "nothing moved before the kill")
+        let movedA = try XCTUnwrap(a.value("gan_shards_reassigned", "gan_shards_reassigned_total"))
+        // The first scrape usually comes long before the kill; where a slow machine makes it
+        // later, only the order of the two counts can be checked.
+        if stepA < Double(killStep) { XCTAssertEqual(movedA, 0, "nothing moved before the kill") }
+        XCTAssertLessThanOrEqual(movedA, try XCTUnwrap(b.value("gan_shards_reassigned", "gan_shards_reassigned_total")))
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(b.value("gan_shards_reassigned", "gan_shards_reassigned_total")), 1)
         let workersA = Set(a.labels("gan_worker_phase_compute_seconds", "gan_worker_phase_compute_seconds_count").compactMap { $0["worker"] })
         XCTAssertEqual(workersA, ["1", "2"], "a histogram per worker")

@@ -33,7 +33,8 @@ public struct MonitorOptions: ParsableArguments {
         var o = MonitorServerOptions()
         o.dashboard = try dashboard.map { try ListenAddress(parsing: $0, flag: "--dashboard") }
         o.metrics = try metrics.map { try ListenAddress(parsing: $0, flag: "--metrics") }
-        o.token = dashboardToken ?? ProcessInfo.processInfo.environment["GAN_DASHBOARD_TOKEN"]
+        // An empty variable counts as unset (a shell's `GAN_DASHBOARD_TOKEN=` clears it).
+        o.token = dashboardToken ?? ProcessInfo.processInfo.environment["GAN_DASHBOARD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         o.allowRemote = allowRemote
         try o.validate()
         return o
@@ -43,7 +44,9 @@ public struct MonitorOptions: ParsableArguments {
 /// The monitor of a running session and its servers; `finish()` writes report.html if the
 /// run ended before the trainer's own end (a failure), and stops serving.
 public final class MonitorHandle {
+    /// The observer added to the trainer.
     public let monitor: RunMonitor
+    /// The dashboard and /metrics listeners, when the flags asked for any.
     public let server: MonitorServer?
     private let logger: Logger
 
@@ -53,6 +56,8 @@ public final class MonitorHandle {
         self.logger = logger
     }
 
+    /// Writes report.html unless the trainer's end already did (a run that failed), then stops
+    /// the servers.
     public func finish() {
         if !monitor.reportWritten {
             do { try monitor.writeReport() } catch { logger.warning("\(error)") }

@@ -7,7 +7,9 @@ import ServiceLifecycle
 /// A `HOST:PORT` to listen on, as `--dashboard` and `--metrics` take it. An empty host means
 /// loopback (`:0` is a free loopback port).
 public struct ListenAddress: Equatable, Sendable, CustomStringConvertible {
+    /// A host name or IP address (IPv6 without brackets).
     public var host: String
+    /// The TCP port; 0 lets the system pick a free one.
     public var port: Int
 
     /// Parses `HOST:PORT`, `:PORT` or `[IPv6]:PORT`; `flag` names the option in the error.
@@ -26,6 +28,7 @@ public struct ListenAddress: Equatable, Sendable, CustomStringConvertible {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
+    /// `HOST:PORT`, with brackets around an IPv6 host.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
@@ -39,6 +42,7 @@ public struct MonitorServerOptions: Sendable {
     public var token: String?
     /// Whether a non-loopback address is allowed (`--allow-remote`; it then also needs a token).
     public var allowRemote = false
+    /// No dashboard, no /metrics, loopback only.
     public init() {}
 
     /// Refuses a non-loopback address without `--allow-remote` and a token, and a token that

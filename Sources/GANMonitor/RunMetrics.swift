@@ -6,7 +6,7 @@ import GANTraining
 /// exposition format (HELP/TYPE lines, label escaping, `_bucket`/`_sum`/`_count`) and its
 /// counters and gauges are atomics, so the training thread updates them without a lock and a
 /// scrape reads them from the server's thread.
-public final class RunMetrics: @unchecked Sendable {
+final class RunMetrics: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
 
     let step: Gauge

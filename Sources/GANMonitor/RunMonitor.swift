@@ -87,7 +87,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
     static let maxPoints = 4000
 
     /// The Prometheus series of this run (updated on the training thread, read by scrapes).
-    public let metrics = RunMetrics()
+    let metrics = RunMetrics()
     /// Where report.html goes (nil: no run folder, no report).
     public let reportPath: String?
 
@@ -128,6 +128,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
 
     // MARK: TrainingObserver
 
+    /// Starts the clock; a resumed run's earlier records come from metrics.jsonl.
     public func trainingWillStart(_ trainer: Trainer) throws {
         let earlier = Self.loadHistory(trainer.options.outDir, upTo: trainer.step)
         lock.withLock {
@@ -139,6 +140,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
         metrics.step.set(Double(trainer.step))
     }
 
+    /// Copies the step, the executor's traffic and its worker table.
     public func trainingDidStep(_ trainer: Trainer) throws {
         let step = trainer.step
         metrics.step.set(Double(step))
@@ -164,6 +166,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
         }
     }
 
+    /// Keeps the record (curves, gauges), the grid's PNG bytes or the checkpoint.
     public func trainingDidPublish(_ trainer: Trainer, _ event: RunEvent) throws {
         switch event {
         case .metrics(let r):
@@ -181,6 +184,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
         }
     }
 
+    /// Marks the run finished and writes report.html.
     public func trainingDidFinish(_ trainer: Trainer) throws {
         lock.withLock {
             state.step = trainer.step
@@ -211,7 +215,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
     }
 
     /// The self-contained page: the dashboard's views drawn once from inlined data.
-    public func reportHTML() -> String {
+    func reportHTML() -> String {
         var s = snapshot()
         s.now = Date().timeIntervalSince1970
         s.is_report = true
@@ -278,6 +282,8 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
 
 /// A dashboard or `/metrics` problem, said so that the user knows which flag to change.
 public struct MonitorError: Error, CustomStringConvertible {
+    /// What went wrong, naming the flag to change.
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

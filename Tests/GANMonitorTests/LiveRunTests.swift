@@ -182,6 +182,34 @@ final class LiveRunTests: XCTestCase {
     }
 }
 
+extension LiveRunTests {
+    /// gan-train's wiring: the servers start on loopback, report.html is written, and a
+    /// non-loopback address is refused before any training without --allow-remote and a token.
+    func testGanTrainServesOnLoopbackWritesReportAndRefusesRemoteWithoutFlags() throws {
+        let bin = try Support.products()
+        let dir = try temporaryFolder("train")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let flags = ["--model", "mlp", "--dataset", "gaussian1d", "--steps", "100", "--batch", "16", "--shards", "2",
+                     "--hidden", "16", "--log-every", "10", "--no-pictures", "--sample-count", "0", "--out", dir + "/run"]
+        let train = try Child(bin.appendingPathComponent("gan-train"), flags + ["--dashboard", ":0", "--metrics", "127.0.0.1:0"],
+                              log: dir + "/train.log")
+        XCTAssertEqual(train.finish(timeout: 120), 0, train.output)
+        XCTAssertNotNil(train.output.range(of: #"dashboard: http://127\.0\.0\.1:[1-9][0-9]*/"#, options: .regularExpression), train.output)
+        XCTAssertNotNil(train.output.range(of: #"metrics: http://127\.0\.0\.1:[1-9][0-9]*/metrics"#, options: .regularExpression), train.output)
+        let html = try String(contentsOfFile: dir + "/run/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains(#""command":"gan-train""#) && html.contains(#""finished":true"#))
+
+        let remote = try Child(bin.appendingPathComponent("gan-train"), flags + ["--dashboard", "0.0.0.0:0"], log: dir + "/remote.log")
+        XCTAssertNotEqual(remote.finish(timeout: 60), 0)
+        XCTAssertTrue(remote.output.contains("--allow-remote"), remote.output)
+        XCTAssertFalse(remote.output.contains("step 10/"), "refused before training")
+        let tokenless = try Child(bin.appendingPathComponent("gan-train"), flags + ["--dashboard", "0.0.0.0:0", "--allow-remote"],
+                                  env: ["GAN_DASHBOARD_TOKEN": ""], log: dir + "/tokenless.log")
+        XCTAssertNotEqual(tokenless.finish(timeout: 60), 0)
+        XCTAssertTrue(tokenless.output.contains("give --dashboard-token TOKEN"), tokenless.output)
+    }
+}
+
 /// A free loopback TCP port (bound and released; good enough for a test).
 func freeLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

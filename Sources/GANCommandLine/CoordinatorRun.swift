@@ -20,7 +20,7 @@ public struct CoordinatorOptions: ParsableArguments {
     @Option(help: "Address to listen on (default: a free loopback port; with --external tcp://127.0.0.1:5555).")
     public var listen: String?
 
-    @Flag(help: "Allow listening on a non-loopback address (use with --curve-key and --allowed-keys; --dashboard and --metrics also need --dashboard-token).")
+    @Flag(help: "Allow listening on a non-loopback address (use with --curve-key and --allowed-keys).")
     public var allowRemote = false
 
     @Option(help: "Seconds a worker may stay silent while it owes shards before its shards go to others; also how long to wait for a worker when none is left.")

@@ -10,7 +10,7 @@ import GANTraining
 public struct MonitorOptions: ParsableArguments {
     public init() {}
 
-    @Option(help: ArgumentHelp("Serve a live dashboard (progress, curves, latest grid, checkpoints, workers) at HOST:PORT; :0 picks a free loopback port. The URL is printed at start.", valueName: "ADDR"))
+    @Option(help: ArgumentHelp("Serve a live dashboard (progress, curves, latest grid, checkpoints, workers) at HOST:PORT; :0 picks a free loopback port. The URL is printed at start. A non-loopback address needs --allow-remote and --dashboard-token.", valueName: "ADDR"))
     public var dashboard: String?
 
     @Option(help: ArgumentHelp("Serve Prometheus /metrics at HOST:PORT (the dashboard's server when it is the same address).", valueName: "ADDR"))

@@ -57,6 +57,7 @@ final class LiveRunTests: XCTestCase {
             throw XCTSkip("Fashion-MNIST is not installed (scripts/setup installs dataset-fashion-mnist)")
         }
         _ = chromium
+        try Support.requirePython("websocket", "the Python package websocket-client is missing (pip install websocket-client): the dashboard's browser test is skipped")
         let python = try XCTUnwrap(Support.which("python3"))
         let bin = try Support.products()
         let dir = try temporaryFolder("dash")
@@ -102,6 +103,7 @@ final class LiveRunTests: XCTestCase {
     /// External workers, one of which kills itself in step 1000: the scrapes show the step
     /// growing, per-worker series for both, and the shards that moved.
     func testMetricsScrapedDuringRunWithAWorkerKilled() throws {
+        try Support.requirePython("prometheus_client", "the Python package prometheus-client is missing (scripts/setup should install it: pip install prometheus-client): the /metrics test is skipped")
         let bin = try Support.products()
         let dir = try temporaryFolder("metrics")
         defer { try? FileManager.default.removeItem(atPath: dir) }

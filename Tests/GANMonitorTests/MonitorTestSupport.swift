@@ -49,6 +49,13 @@ enum Support {
         return (p.terminationStatus, String(decoding: box.data, as: UTF8.self))
     }
 
+    /// Skips the test unless python3 can import `module` (checked before a run is started, so
+    /// that a missing package costs no training time).
+    static func requirePython(_ module: String, _ why: String) throws {
+        guard let python = which("python3") else { throw XCTSkip("python3 is missing: \(why)") }
+        if try run(python, ["-c", "import \(module)"]).status != 0 { throw XCTSkip(why) }
+    }
+
     /// Parses exposition files with prometheus_client's parser (Scripts/parse_metrics.py):
     /// one [family: (type, samples)] per file.
     static func parseMetrics(_ files: [String]) throws -> [[String: Any]] {

@@ -76,6 +76,7 @@ extension TrainingSession {
         if let coordinator = executor as? CoordinatorExecutor {
             monitor.attach(executor, reassigned: { coordinator.shardsReassigned })
             coordinator.phaseComputed = { [monitor] worker, seconds in monitor.recordPhase(worker: worker, seconds: seconds) }
+            coordinator.heartbeatSent = { [monitor] in monitor.refreshWorkers() }
         } else {
             monitor.attach(executor)
         }

@@ -65,6 +65,9 @@ public final class CoordinatorExecutor: PhaseExecutor {
     /// Called on the training thread after each phase with each answering worker's id and the
     /// compute seconds it reported (the dashboard's per-worker histogram).
     public var phaseComputed: ((_ worker: UInt32, _ seconds: Double) -> Void)?
+    /// Called on the training thread each time heartbeats go out (every `heartbeatInterval`),
+    /// also while a phase waits: the dashboard's worker table stays current in a stalled step.
+    public var heartbeatSent: (() -> Void)?
 
     /// Whether real samples travel in D-phase work messages (data sets workers cannot load).
     public let samplesInWork: Bool
@@ -290,6 +293,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
         if t - lastHeartbeat > options.heartbeatInterval {
             lastHeartbeat = t
             for w in workers where w.alive { try? endpoint.send(.heartbeat(jobID: jobID, step: UInt64(step)), to: w.peer) }
+            heartbeatSent?()
         }
         guard let envelope = try endpoint.receive(timeout: .milliseconds(Int(timeout * 1000))), let peer = envelope.peer else { return }
         let message = envelope.message

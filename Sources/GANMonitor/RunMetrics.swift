@@ -93,19 +93,13 @@ final class RunMetrics: @unchecked Sendable {
     func update(workers: [WorkerStatus]) {
         guard !workers.isEmpty else { return }
         workersAlive.set(to: Double(workers.filter { $0.state == .alive || $0.state == .late }.count))
-        refreshLastHeard(workers.map { ($0.id, $0.host, $0.lastHeardSecondsAgo) })
-    }
-
-    /// Sets the per-worker "last heard" gauges (at each step, and again just before a scrape so
-    /// that a stalled step shows as growing silence).
-    func refreshLastHeard(_ rows: [(id: UInt32, host: String, seconds: Double)]) {
         lock.withLock {
-            for row in rows {
+            for row in workers {
                 let g = lastHeard[row.id] ?? registry.makeGauge(
                     descriptor: Self.name("worker_last_heard", "seconds", "Seconds since the coordinator last heard from a worker."),
                     labels: [("worker", String(row.id)), ("host", row.host)])
                 lastHeard[row.id] = g
-                g.set(to: row.seconds)
+                g.set(to: row.lastHeardSecondsAgo)
             }
         }
     }

@@ -95,9 +95,6 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
     private var state: DashboardState
     private var gridPNG: Data?
     private var wroteReport = false
-    /// When the workers were last copied (monotonic seconds): the server ages their
-    /// "last heard" by the time since, so a long step does not freeze the column.
-    private var workersTakenAt = 0.0
     // Touched on the training thread only.
     private var executor: PhaseExecutor?
     private var reassignedSource: (() -> Int)?
@@ -118,6 +115,21 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
         self.executor = executor
         reassignedSource = reassigned
         lock.withLock { state.distributed = reassigned != nil }
+    }
+
+    /// Copies the executor's worker table now. A coordinator calls this from its wait loop
+    /// (on the training thread) about once a second, so that a step stalled on a silent worker
+    /// still shows that worker's silence growing and its state turning late.
+    public func refreshWorkers() {
+        let workers = executor?.workerStatus ?? []
+        // Workers first: a scrape that sees shards reassigned also sees who died.
+        metrics.update(workers: workers)
+        if let r = reassignedSource { metrics.setShardsReassigned(r()) }
+        let rows = workers.map {
+            DashboardState.Worker(id: $0.id, host: $0.host, pid: $0.pid, shards: $0.shards, compute_seconds: $0.computeSeconds,
+                                  last_heard_s: $0.lastHeardSecondsAgo, state: $0.state.rawValue)
+        }
+        lock.withLock { state.workers = rows }
     }
 
     /// One worker's compute seconds for one phase (called by the executor's hook on the
@@ -144,26 +156,12 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
     public func trainingDidStep(_ trainer: Trainer) throws {
         let step = trainer.step
         metrics.step.set(Double(step))
-        var workers: [WorkerStatus] = []
-        if let e = executor {
-            let t = e.timing
+        if let t = executor?.timing {
             metrics.bytesSent.increment(by: Int64(t.bytesSent))
             metrics.bytesReceived.increment(by: Int64(t.bytesReceived))
-            workers = e.workerStatus
         }
-        // Workers first: a scrape that sees shards reassigned also sees who died.
-        metrics.update(workers: workers)
-        if let r = reassignedSource { metrics.setShardsReassigned(r()) }
-        let rows = workers.map {
-            DashboardState.Worker(id: $0.id, host: $0.host, pid: $0.pid, shards: $0.shards, compute_seconds: $0.computeSeconds,
-                                  last_heard_s: $0.lastHeardSecondsAgo, state: $0.state.rawValue)
-        }
-        let t = GANTraining.now()
-        lock.withLock {
-            state.step = step
-            state.workers = rows
-            workersTakenAt = t
-        }
+        lock.withLock { state.step = step }
+        refreshWorkers()
     }
 
     /// Keeps the record (curves, gauges), the grid's PNG bytes or the checkpoint.
@@ -209,9 +207,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
 
     /// The Prometheus text exposition of the run's series.
     func prometheusText() -> [UInt8] {
-        let (workers, age) = lock.withLock { (state.workers, GANTraining.now() - workersTakenAt) }
-        metrics.refreshLastHeard(workers.map { ($0.id, $0.host, $0.last_heard_s + age) })
-        return metrics.registry.emitToBuffer()
+        metrics.registry.emitToBuffer()
     }
 
     /// The self-contained page: the dashboard's views drawn once from inlined data.
@@ -242,12 +238,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
     // MARK: Internals
 
     private func snapshot() -> DashboardState {
-        lock.withLock {
-            var s = state
-            let age = GANTraining.now() - workersTakenAt
-            if !s.finished { for i in s.workers.indices { s.workers[i].last_heard_s += age } }
-            return s
-        }
+        lock.withLock { state }
     }
 
     private func appendLocked(_ r: MetricsRecord) {

@@ -185,6 +185,55 @@ final class LiveRunTests: XCTestCase {
 }
 
 extension LiveRunTests {
+    /// A worker stopped (SIGSTOP) mid-run shows as late on the page while the step waits for
+    /// it, then dead once its shards moved; the other stays alive.
+    func testStoppedWorkerGoesLateThenDeadInTheWorkerTable() throws {
+        let bin = try Support.products()
+        let dir = try temporaryFolder("late")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = freeLoopbackPort(), token = "late-\(port)"
+        let coord = try Child(bin.appendingPathComponent("gan-coord"),
+                              ["--workers", "2", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
+                               "--worker-timeout", "8", "--model", "mlp", "--dataset", "gaussian1d", "--steps", "20000",
+                               "--batch", "16", "--shards", "4", "--hidden", "16", "--log-every", "50", "--no-pictures",
+                               "--sample-count", "0", "--checkpoint-every", "0", "--out", dir + "/run", "--dashboard", ":0"],
+                              log: dir + "/coord.log")
+        defer { coord.stop() }
+        let worker = bin.appendingPathComponent("gan-worker")
+        let a = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/a.log")
+        defer { a.stop() }
+        let b = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/b.log")
+        defer { kill(b.process.processIdentifier, SIGCONT); b.stop() }
+        let url = try XCTUnwrap(coord.waitForLine(after: "dashboard: ", timeout: 60), coord.output)
+        let stopped = Int(b.process.processIdentifier)
+
+        /// The states of the stopped worker and of the other, from /api/state.
+        func states() throws -> (stopped: String?, other: String?, step: Int) {
+            let r = try Support.get(url + "api/state")
+            guard r.code == 200, let json = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any],
+                  let rows = json["workers"] as? [[String: Any]] else { return (nil, nil, 0) }
+            let mine = rows.first { $0["pid"] as? Int == stopped }, other = rows.first { $0["pid"] as? Int != stopped }
+            return (mine?["state"] as? String, other?["state"] as? String, json["step"] as? Int ?? 0)
+        }
+        func waitFor(_ what: String, timeout: Double, _ done: ((stopped: String?, other: String?, step: Int)) -> Bool) throws -> (stopped: String?, other: String?, step: Int) {
+            let deadline = Date().addingTimeInterval(timeout)
+            var last = try states()
+            while !done(last) && Date() < deadline && coord.process.isRunning {
+                usleep(100_000)
+                last = try states()
+            }
+            XCTAssertTrue(done(last), "\(what); last seen \(last)\ncoordinator:\n\(coord.output)")
+            return last
+        }
+        _ = try waitFor("both workers alive", timeout: 60) { $0.stopped == "alive" && $0.other == "alive" && $0.step > 10 }
+        kill(b.process.processIdentifier, SIGSTOP)
+        let late = try waitFor("the stopped worker shows late", timeout: 7.5) { $0.stopped == "late" }
+        XCTAssertEqual(late.other, "alive")
+        let dead = try waitFor("then dead, once its shards went to the other", timeout: 30) { $0.stopped == "dead" }
+        XCTAssertEqual(dead.other, "alive")
+        coord.stop()
+    }
+
     /// gan-train's wiring: the servers start on loopback, report.html is written, and a
     /// non-loopback address is refused before any training without --allow-remote and a token.
     func testGanTrainServesOnLoopbackWritesReportAndRefusesRemoteWithoutFlags() throws {

@@ -185,6 +185,30 @@ final class LiveRunTests: XCTestCase {
 }
 
 extension LiveRunTests {
+    /// A run that fails (its only worker dies and none joins) still leaves report.html, of the
+    /// steps it completed, marked unfinished.
+    func testFailedRunStillWritesReport() throws {
+        let bin = try Support.products()
+        let dir = try temporaryFolder("failed")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = freeLoopbackPort(), token = "failed-\(port)"
+        let coord = try Child(bin.appendingPathComponent("gan-coord"),
+                              ["--workers", "1", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
+                               "--worker-timeout", "1", "--model", "mlp", "--dataset", "gaussian1d", "--steps", "2000",
+                               "--batch", "16", "--shards", "2", "--hidden", "16", "--log-every", "5", "--no-pictures",
+                               "--sample-count", "0", "--out", dir + "/run"],
+                              log: dir + "/coord.log")
+        defer { coord.stop() }
+        let doomed = try Child(bin.appendingPathComponent("gan-worker"),
+                               ["--connect", "tcp://127.0.0.1:\(port)", "--token", token, "--fault-kill-at-step", "20"],
+                               log: dir + "/doomed.log")
+        defer { doomed.stop() }
+        XCTAssertNotEqual(coord.finish(timeout: 120), 0, "no worker left is a failure:\n\(coord.output)")
+        let html = try String(contentsOfFile: dir + "/run/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains(#""finished":false"#), "the report says the run did not finish")
+        XCTAssertTrue(html.contains(#""step":20,"#), "the report covers the 20 steps done")
+    }
+
     /// A worker stopped (SIGSTOP) mid-run shows as late on the page while the step waits for
     /// it, then dead once its shards moved; the other stays alive.
     func testStoppedWorkerGoesLateThenDeadInTheWorkerTable() throws {

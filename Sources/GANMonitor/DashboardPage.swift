@@ -168,7 +168,10 @@ enum DashboardPage {
       $("progress").textContent = "step " + st.step + " / " + st.total_steps + " (" + (100 * frac).toFixed(1) + "%)";
       const r = rate(st);
       if (st.finished) {
-        $("eta").textContent = "finished after " + fmtSeconds(st.now - st.started);
+        // A run stopped by a signal (or a failure) ends before its last step.
+        $("eta").textContent = (st.step < st.total_steps ? "stopped after " : "finished after ") + fmtSeconds(st.now - st.started);
+      } else if (st.is_report) {
+        $("eta").textContent = "the run ended early (it failed; see its log)";
       } else if (r && r > 0) {
         $("eta").textContent = r.toFixed(1) + " steps/s, ETA " + fmtSeconds((st.total_steps - st.step) / r);
       } else {

@@ -9,6 +9,7 @@
 //     -> GANModels (MLP, DCGAN family)
 //     -> GANData, GANImage, GANCheckpoint (data sets, pictures, safetensors)
 //     -> GANTraining (shard tree, step, trainer) -> GANEval (quality numbers)
+//     -> GANMonitor (live dashboard, /metrics, report.html; HTTP by Hummingbird)
 //     -> GANTransport (ZeroMQ, wire format) -> GANDistributed (coordinator, worker)
 //     -> GANCommandLine (every command's flags and runs) -> thin executables (gan-train, gan-sample, gan-eval, gan-coord, gan-worker)
 import PackageDescription
@@ -34,6 +35,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The dashboard's and /metrics' HTTP server, and the Prometheus exposition format.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C shims: Debian -dev packages found through pkg-config.
@@ -60,8 +66,15 @@ let package = Package(
 
         .target(name: "GANEval", dependencies: ["GANTraining"], swiftSettings: fast),
 
+        // What a person watches: the dashboard, /metrics and report.html, fed by the trainer's RunEvents.
+        .target(name: "GANMonitor",
+                dependencies: ["GANTraining", logging, .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+
         // The flags shared by every command (one definition, so gan-train and gan-coord agree).
-        .target(name: "GANCommandLine", dependencies: ["GANTraining", "GANEval", "GANDistributed", argumentParser, logging]),
+        .target(name: "GANCommandLine", dependencies: ["GANTraining", "GANEval", "GANMonitor", "GANDistributed", argumentParser, logging]),
 
         // Thin executables: argument parsing and wiring only.
         .executableTarget(name: "gan-train", dependencies: ["GANCommandLine", argumentParser, logging]),
@@ -81,6 +94,7 @@ let package = Package(
         .testTarget(name: "GANCheckpointTests", dependencies: ["GANCheckpoint"]),
         .testTarget(name: "GANTrainingTests", dependencies: ["GANTraining"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GANEvalTests", dependencies: ["GANEval"]),
+        .testTarget(name: "GANMonitorTests", dependencies: ["GANMonitor", "GANTraining"], exclude: ["Scripts"]),
         .testTarget(name: "GANCommandLineTests", dependencies: ["GANCommandLine"]),
         .testTarget(name: "GANTransportTests", dependencies: ["GANTransport"]),
         .testTarget(name: "GANDistributedTests", dependencies: ["GANDistributed", "GANCommandLine"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import GANDistributed
+import GANMonitor
 import GANTensor
 import GANTraining
 import GANTransport
@@ -53,6 +54,8 @@ public struct CoordinatorRun {
     public let train: TrainOptions
     public let coord: CoordinatorOptions
     public let logger: Logger
+    /// The dashboard and /metrics servers to start (none by default).
+    public var monitoring = MonitorServerOptions()
 
     public init(train: TrainOptions, coord: CoordinatorOptions, logger: Logger) {
         self.train = train
@@ -81,6 +84,9 @@ public struct CoordinatorRun {
         let executor = try CoordinatorExecutor(endpoint: endpoint, jobID: jobID, token: token, setup: session.setup,
                                                dLayout: session.trainer.server.dLayout, gLayout: session.trainer.server.gLayout,
                                                options: options, logger: logger)
+        // Before the workers start, so that the dashboard shows them joining.
+        let monitor = try session.startMonitor(executor, server: monitoring)
+        defer { monitor.finish() }
         var children: [Process] = []
         defer {
             for p in children where p.isRunning { p.terminate() }

@@ -27,6 +27,13 @@ public final class CoordinatorExecutor: PhaseExecutor {
         let hostname: String
         /// The worker's process id, when it reported one (local workers).
         let pid: Int?
+        /// Shards given to it in the phase in flight, and in the last finished phase.
+        var shardsThisPhase = 0
+        var shardsLastPhase = 0
+        /// Compute seconds it reported in the phase in flight, and in the last phase it answered.
+        var computeThisPhase = 0.0
+        var computeLastPhase = 0.0
+        var answeredThisPhase = false
         init(id: UInt32, peer: PeerID, now: Double, hostname: String, pid: Int?) {
             self.id = id
             self.peer = peer
@@ -61,6 +68,14 @@ public final class CoordinatorExecutor: PhaseExecutor {
     /// that their shards move at once rather than after the heartbeat timeout.
     public var deadWorkerProbe: (() -> Set<Int>)?
     public private(set) var timing = StepTiming()
+    /// Shards moved from a worker that died to the others, since the start (for `/metrics`).
+    public private(set) var shardsReassigned = 0
+    /// Called on the training thread after each phase with each answering worker's id and the
+    /// compute seconds it reported (the dashboard's per-worker histogram).
+    public var phaseComputed: ((_ worker: UInt32, _ seconds: Double) -> Void)?
+    /// Called on the training thread each time heartbeats go out (every `heartbeatInterval`),
+    /// also while a phase waits: the dashboard's worker table stays current in a stalled step.
+    public var heartbeatSent: (() -> Void)?
 
     /// Whether real samples travel in D-phase work messages (data sets workers cannot load).
     public let samplesInWork: Bool
@@ -99,6 +114,19 @@ public final class CoordinatorExecutor: PhaseExecutor {
     /// Live workers, by admission order.
     public var liveWorkers: [UInt32] { workers.filter(\.alive).map(\.id) }
 
+    /// Every admitted worker as the coordinator sees it now: `late` once silent for three
+    /// heartbeat intervals (a busy worker still heartbeats from its own thread), `dead` once its
+    /// shards went to others.
+    public var workerStatus: [WorkerStatus] {
+        let t = now()
+        return workers.map { w in
+            let silent = t - w.lastSeen
+            let state: WorkerStatus.State = w.evicted ? .evicted : !w.alive ? .dead : silent > 3 * options.heartbeatInterval ? .late : .alive
+            return WorkerStatus(id: w.id, host: w.hostname, pid: w.pid, shards: w.shardsLastPhase,
+                                computeSeconds: w.computeLastPhase, lastHeardSecondsAgo: silent, state: state)
+        }
+    }
+
     /// Waits until `count` workers have joined (or `timeout` seconds pass: an error).
     public func waitForWorkers(_ count: Int, timeout: Double) throws {
         let deadline = now() + timeout
@@ -119,6 +147,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
 
     public func run(_ phase: Phase, step: Int) throws -> UnsafeMutablePointer<Float> {
         if phase == .discriminator { timing = StepTiming() }
+        for w in workers { w.shardsThisPhase = 0; w.computeThisPhase = 0; w.answeredThisPhase = false }
         let layout = phase == .discriminator ? dLayout : gLayout
         var pending = Set(0..<tree.shardCount)
         // Each accepted node's value and the worker that sent it.
@@ -166,7 +195,10 @@ public final class CoordinatorExecutor: PhaseExecutor {
                     worker.auditing.remove(node)
                     audits[node]?.second = buffer
                 }
-                computeMax = max(computeMax, ComputeSeconds.decode(message.meta))
+                let seconds = ComputeSeconds.decode(message.meta)
+                computeMax = max(computeMax, seconds)
+                worker.computeThisPhase += seconds
+                worker.answeredThisPhase = true
             }
             // Audits with both answers in: compare, and on a mismatch find and discard the wrong one.
             let discarded = try settleAudits(phase: phase, step: step, layout: layout, nodes: &nodes)
@@ -177,6 +209,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
                 let owed = lost.intersection(pending.union(discarded))
                 pending.formUnion(discarded)
                 if !owed.isEmpty {
+                    shardsReassigned += owed.count
                     try assign(Array(owed), phase: phase, step: step, g: gParams, d: dParams)
                 }
             }
@@ -184,6 +217,11 @@ public final class CoordinatorExecutor: PhaseExecutor {
         timing.wait += now() - t0
         timing.compute += computeMax   // the slowest worker of each phase
         timing.workers = workers.filter(\.alive).count
+        for w in workers where w.answeredThisPhase {
+            w.shardsLastPhase = w.shardsThisPhase
+            w.computeLastPhase = w.computeThisPhase
+            phaseComputed?(w.id, w.computeThisPhase)
+        }
         // Combine in the fixed tree order. The received buffers stay alive (in `nodes`) for as
         // long as their pointers are used.
         try withExtendedLifetime(nodes) {
@@ -237,10 +275,12 @@ public final class CoordinatorExecutor: PhaseExecutor {
             if lo == hi { continue }
             let mine = Array(sorted[lo..<hi])
             guard send(mine, to: w, phase: phase, step: step, g: g, d: d) else {
+                shardsReassigned += mine.count
                 try assign(mine, phase: phase, step: step, g: g, d: d)
                 continue
             }
             w.outstanding.formUnion(mine)
+            w.shardsThisPhase += mine.count
             try scheduleAudits(of: mine, computedBy: w, among: live, phase: phase, step: step, g: g, d: d)
         }
         timing.communication += now() - t0
@@ -301,6 +341,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
         if t - lastHeartbeat > options.heartbeatInterval {
             lastHeartbeat = t
             for w in workers where w.alive { try? endpoint.send(.heartbeat(jobID: jobID, step: UInt64(step)), to: w.peer) }
+            heartbeatSent?()
         }
         guard let envelope = try endpoint.receive(timeout: .milliseconds(Int(timeout * 1000))), let peer = envelope.peer else { return }
         let message = envelope.message

@@ -13,10 +13,15 @@ struct GANCoord: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "train", abstract: "Run a training job (the default).")
         @OptionGroup var coordinator: CoordinatorOptions
         @OptionGroup var options: TrainOptions
+        @OptionGroup var monitor: MonitorOptions
 
         func run() throws {
             let logger = makeLogger("gan-coord")
-            do { try CoordinatorRun(train: options, coord: coordinator, logger: logger).run() } catch {
+            do {
+                var run = CoordinatorRun(train: options, coord: coordinator, logger: logger)
+                run.monitoring = try monitor.serverOptions(allowRemote: coordinator.allowRemote)
+                try run.run()
+            } catch {
                 logger.error("\(error)")
                 throw ExitCode.failure
             }

@@ -164,6 +164,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
             try pump(step: step, phase: phase, timeout: 0.05) { worker, message in
                 // Accept a node only if every shard under it is still owed by this worker: a late
                 // or duplicate answer never enters the sum twice. An audit's answer is kept aside.
+                // A malformed frame drops the message; a frame that is merely not owed drops itself.
                 var accepted: [(ShardTree.Node, TensorBuffer)] = []
                 var audited: [(ShardTree.Node, TensorBuffer)] = []
                 for frame in message.tensors {
@@ -183,8 +184,9 @@ public final class CoordinatorExecutor: PhaseExecutor {
                     } else if worker.auditing.contains(node), audits[node]?.auditor == worker.id {
                         audited.append((node, frame.buffer))
                     } else {
-                        logger.warning("worker \(worker.id) sent node \(node) that does not match its assignment; dropped")
-                        return
+                        // Late, duplicate or no longer owed (its shards moved, or its audit was
+                        // dropped): this frame only; the message's other nodes still count.
+                        logger.debug("worker \(worker.id) sent node \(node) that it no longer owes; dropped")
                     }
                 }
                 for (node, buffer) in accepted {

@@ -133,6 +133,11 @@ public final class MonitorServer: @unchecked Sendable {
     private static func router(_ monitor: RunMonitor, token: String?, page: Bool, metrics: Bool) -> Router<BasicRequestContext> {
         let router = Router()
         router.middlewares.add(TokenGate(token: token))
+        // For liveness and readiness probes (Kubernetes, systemd, load balancers): no token, no data.
+        router.get(RouterPath(stringLiteral: TokenGate<BasicRequestContext>.healthPath)) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                     body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
         if page {
             router.get("/") { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
@@ -177,8 +182,11 @@ struct TokenGate<Context: RequestContext>: RouterMiddleware {
     static var cookieName: String { "gan_dashboard_token" }
     let token: String?
 
+    /// Answered without the token: it tells a probe only that the process serves.
+    static var healthPath: String { "/healthz" }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token else { return try await next(request, context) }
+        guard let token, request.uri.path != Self.healthPath else { return try await next(request, context) }
         if let q = request.uri.queryParameters["token"], Self.same(String(q), token) {
             var response = try await next(request, context)
             response.setCookie(Cookie(name: Self.cookieName, value: token, path: "/", httpOnly: true, sameSite: .strict))

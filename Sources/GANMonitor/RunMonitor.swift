@@ -247,7 +247,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
     private func appendLocked(_ r: MetricsRecord) {
         // An evaluation record shares its step with a progress record: its own curve, not a
         // point of the loss curves.
-        if r.kind == .evaluation || r.scalars["loss_d_real"] == nil {
+        if r.kind == .evaluation {
             if let fd = r.scalars["frechet_distance"], fd.isFinite {
                 state.frechet_step.append(r.step)
                 state.frechet.append(fd)
@@ -270,16 +270,8 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
     /// The records of metrics.jsonl up to `step`: a resumed run's curves start where the run
     /// began, not where this process did.
     static func loadHistory(_ outDir: String?, upTo step: Int) -> [MetricsRecord] {
-        guard step > 0, let dir = outDir, let text = try? String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8) else { return [] }
-        var out: [MetricsRecord] = []
-        for line in text.split(separator: "\n") {
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let s = obj["step"] as? Int, s <= step else { continue }
-            var scalars: [String: Double] = [:]
-            for (k, v) in obj { if let d = v as? Double { scalars[k] = d } }
-            out.append(MetricsRecord(step: s, epoch: obj["epoch"] as? Int ?? 0, wallTime: 0, scalars: scalars))
-        }
-        return out
+        guard let dir = outDir else { return [] }
+        return MetricsLog.read(dir + "/metrics.jsonl", upTo: step)
     }
 }
 

@@ -35,16 +35,10 @@ extension MetricHistory {
     /// Appends the records of a metrics.jsonl file with step ≤ `limit` (the last progress record of
     /// each step wins, as a rerun after a crash appends again), in step order. Unreadable lines are skipped.
     mutating func load(metricsFile path: String, upTo limit: Int) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
         var byStep: [Int: [Double]] = [:]
-        for line in text.split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)),
-                  let record = object as? [String: Any],
-                  let step = (record["step"] as? NSNumber)?.intValue, step >= 1, step <= limit,
-                  // Records of other kinds (a Fréchet distance measured at a step) carry no losses.
-                  record["loss_d_real"] != nil else { continue }
-            byStep[step] = Self.names.map { names in
-                names.reduce(0.0) { $0 + ((record[$1] as? NSNumber)?.doubleValue ?? .nan) }
+        for record in MetricsLog.read(path, upTo: limit) where record.kind == .progress {
+            byStep[record.step] = Self.names.map { names in
+                names.reduce(0.0) { $0 + (record.scalars[$1] ?? .nan) }
             }
         }
         for step in byStep.keys.sorted() { append(step: step, values: byStep[step]!) }

@@ -165,6 +165,13 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(try Support.get(base + "api/state").code, 401, "no token, no state")
         XCTAssertEqual(try Support.get(base + "api/state?token=wrong").code, 401)
         XCTAssertEqual(try Support.get(metrics).code, 401)
+        // The probe endpoint passes without the token, and says nothing but that it serves.
+        for url in [base + "healthz", metrics.replacingOccurrences(of: "/metrics", with: "/healthz")] {
+            let health = try Support.get(url)
+            XCTAssertEqual(health.code, 200, url)
+            XCTAssertEqual(health.body, "ok\n", url)
+        }
+        XCTAssertEqual(try Support.get(base + "healthz/../api/state").code, 401, "no way around the gate through the health path")
         let bearer = try Support.get(metrics, headers: ["Authorization: Bearer tok-123"])
         XCTAssertEqual(bearer.code, 200)
         XCTAssertTrue(bearer.body.contains("# TYPE gan_step gauge"), bearer.body)

@@ -91,7 +91,7 @@ extension CoordinatorExecutor {
 
     /// Forgets audits that can no longer be compared: the auditor died or was excluded, or the
     /// primary's node will not come (it died, or its shards were discarded).
-    func dropMootAudits(nodes: [ShardTree.Node: (buffer: TensorBuffer, worker: UInt32)], pending: Set<Int>) {
+    func dropMootAudits(nodes: [ShardTree.Node: (buffer: TensorBuffer, worker: UInt32)]) {
         for (node, audit) in audits {
             let auditor = workers.first { $0.id == audit.auditor }
             let primary = workers.first { $0.id == audit.primary }

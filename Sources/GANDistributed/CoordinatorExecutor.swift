@@ -206,7 +206,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
             let discarded = try settleAudits(phase: phase, step: step, layout: layout, nodes: &nodes)
             // Failures: reassign what dead workers owed, and what wrong workers sent.
             let lost = reapDeadWorkers().union(discarded)
-            dropMootAudits(nodes: nodes, pending: pending)
+            dropMootAudits(nodes: nodes)
             if !lost.isEmpty {
                 let owed = lost.intersection(pending.union(discarded))
                 pending.formUnion(discarded)

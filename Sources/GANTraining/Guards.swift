@@ -56,8 +56,11 @@ extension PhaseLayout {
         } else if (0..<gradientCount).contains(where: { !(sum[$0] * sum[$0]).isFinite }) {
             parts.append("gradients (so large that Adam's squared gradient overflows)")
         }
-        if (statisticsOffset..<metricsOffset).contains(where: { !sum[$0].isFinite }) { parts.append("BatchNorm statistics") }
-        for (i, name) in metricNames.enumerated() where !sum[metricsOffset + i].isFinite { parts.append(name) }
+        for s in statistics {
+            let (offset, n) = segment(s.forward)
+            if (offset..<offset + n).contains(where: { !sum[$0].isFinite }) { parts.append("BatchNorm statistics of \(s.forward.rawValue)") }
+        }
+        for metric in metrics where !sum[offset(metric)].isFinite { parts.append(metric.rawValue) }
         return parts
     }
 }

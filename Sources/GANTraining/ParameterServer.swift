@@ -37,14 +37,14 @@ public final class ParameterServer {
         case .discriminator:
             adamD.update(model.discriminator.parameters.ptr, gradient: sum)
             // The order of PyTorch's forwards: D(real), G(z), D(fake).
-            model.discriminator.updateRunningStatistics(sum + layout.statisticsOffset(1))
-            model.generator.updateRunningStatistics(sum + layout.statisticsOffset(0))
-            model.discriminator.updateRunningStatistics(sum + layout.statisticsOffset(2))
+            model.discriminator.updateRunningStatistics(sum + layout.segment(.discriminatorOnReal).offset)
+            model.generator.updateRunningStatistics(sum + layout.segment(.generator).offset)
+            model.discriminator.updateRunningStatistics(sum + layout.segment(.discriminatorOnFake).offset)
         case .generator:
             adamG.update(model.generator.parameters.ptr, gradient: sum)
-            model.discriminator.updateRunningStatistics(sum + layout.statisticsOffset(0))
+            model.discriminator.updateRunningStatistics(sum + layout.segment(.discriminatorOnGenerated).offset)
         }
-        for (i, name) in layout.metricNames.enumerated() { metrics[name] = sum[layout.metricsOffset + i] }
+        for metric in layout.metrics { metrics[metric.rawValue] = sum[layout.offset(metric)] }
     }
 }
 

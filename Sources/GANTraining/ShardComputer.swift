@@ -3,20 +3,81 @@ import GANTensor
 import GANLayers
 import GANModels
 
-/// Where each part of a phase's result vector sits. A shard's D-phase vector is
-/// [dL/dθ_D | G stats | D stats (real) | D stats (fake) | metrics(4)]; its G-phase vector is
-/// [dL/dθ_G | D stats (fakes) | metrics(2)]. Everything in it is summed over shards by the same
-/// tree, then divided by S — so one reduction per phase carries gradients, BatchNorm statistics and
-/// the logged numbers alike.
-public struct PhaseLayout: Sendable, Equatable {
-    public let gradientCount: Int
-    public let statistics: [Int]
-    public let metricNames: [String]
+/// A forward pass whose BatchNorm batch statistics travel in a phase vector, to be folded into
+/// the running estimates by `ParameterServer` in PyTorch's order.
+public enum Forward: String, Sendable, CaseIterable {
+    /// D on the real samples (D phase).
+    case discriminatorOnReal = "D(real)"
+    /// G on z, making the fakes (D phase; the G phase reuses them).
+    case generator = "G(z)"
+    /// D on the detached fakes (D phase).
+    case discriminatorOnFake = "D(fake)"
+    /// D on G(z) for G's loss (G phase).
+    case discriminatorOnGenerated = "D(G(z))"
+}
 
+/// A logged number of a phase, by its metrics.jsonl name.
+public enum PhaseMetric: String, Sendable, CaseIterable {
+    case lossDReal = "loss_d_real"
+    case lossDFake = "loss_d_fake"
+    /// Mean D(x) on the reals.
+    case dX = "d_x"
+    /// Mean D(G(z)) in the D phase.
+    case dGZ1 = "d_g_z1"
+    case lossG = "loss_g"
+    /// Mean D(G(z)) in the G phase.
+    case dGZ2 = "d_g_z2"
+}
+
+/// The named segments of a phase's result vector, in order: the gradient of the phase's network,
+/// then the BatchNorm statistics of each forward, then the metrics. A shard's D-phase vector is
+/// [dL/dθ_D | G(z) | D(real) | D(fake) | loss_d_real, loss_d_fake, d_x, d_g_z1]; its G-phase vector
+/// is [dL/dθ_G | D(G(z)) | loss_g, d_g_z2]. Everything in it is summed over shards by the same
+/// tree, then divided by S, so one reduction per phase carries gradients, BatchNorm statistics and
+/// the logged numbers alike. `ShardComputer` writes and `ParameterServer` reads it by these names
+/// only, so the two cannot disagree about where a part sits.
+public struct PhaseLayout: Sendable, Equatable {
+    /// One forward's statistics: how many floats (0 for a network without BatchNorm).
+    public struct Statistics: Sendable, Equatable {
+        public let forward: Forward
+        public let count: Int
+        public init(_ forward: Forward, _ count: Int) {
+            self.forward = forward
+            self.count = count
+        }
+    }
+    public let gradientCount: Int
+    public let statistics: [Statistics]
+    public let metrics: [PhaseMetric]
+
+    public init(gradientCount: Int, statistics: [Statistics], metrics: [PhaseMetric]) {
+        precondition(Set(statistics.map(\.forward)).count == statistics.count && Set(metrics).count == metrics.count,
+                     "A phase layout names each forward and metric once.")
+        self.gradientCount = gradientCount
+        self.statistics = statistics
+        self.metrics = metrics
+    }
+
+    /// Where the statistics begin, and where the metrics begin.
     public var statisticsOffset: Int { gradientCount }
-    public func statisticsOffset(_ i: Int) -> Int { gradientCount + statistics[..<i].reduce(0, +) }
-    public var metricsOffset: Int { gradientCount + statistics.reduce(0, +) }
-    public var count: Int { metricsOffset + metricNames.count }
+    public var metricsOffset: Int { gradientCount + statistics.reduce(0) { $0 + $1.count } }
+    public var count: Int { metricsOffset + metrics.count }
+
+    /// Where `forward`'s statistics sit, and how many floats they are.
+    public func segment(_ forward: Forward) -> (offset: Int, count: Int) {
+        var offset = gradientCount
+        for s in statistics {
+            if s.forward == forward { return (offset, s.count) }
+            offset += s.count
+        }
+        preconditionFailure("This phase vector holds no statistics of \(forward.rawValue).")
+    }
+
+    /// Where `metric` sits.
+    public func offset(_ metric: PhaseMetric) -> Int {
+        guard let i = metrics.firstIndex(of: metric) else { preconditionFailure("This phase vector holds no \(metric.rawValue).") }
+        return metricsOffset + i
+    }
 }
 
 /// The two phases of a training iteration.
@@ -77,10 +138,12 @@ public final class ShardComputer {
     /// The D-phase and G-phase result layouts of a model.
     public static func layouts(for model: GANModel) -> (d: PhaseLayout, g: PhaseLayout) {
         let sG = model.generator.statisticsCount, sD = model.discriminator.statisticsCount
-        return (PhaseLayout(gradientCount: model.discriminator.parameterCount, statistics: [sG, sD, sD],
-                            metricNames: ["loss_d_real", "loss_d_fake", "d_x", "d_g_z1"]),
-                PhaseLayout(gradientCount: model.generator.parameterCount, statistics: [sD],
-                            metricNames: ["loss_g", "d_g_z2"]))
+        return (PhaseLayout(gradientCount: model.discriminator.parameterCount,
+                            statistics: [.init(.generator, sG), .init(.discriminatorOnReal, sD), .init(.discriminatorOnFake, sD)],
+                            metrics: [.lossDReal, .lossDFake, .dX, .dGZ1]),
+                PhaseLayout(gradientCount: model.generator.parameterCount,
+                            statistics: [.init(.discriminatorOnGenerated, sD)],
+                            metrics: [.lossG, .dGZ2]))
     }
 
     /// Allocates the workspaces of the given shards ahead of time (otherwise on first use).
@@ -123,22 +186,24 @@ public final class ShardComputer {
         s.d.zeroGradients()
         real.fill(step: step, shard: shard, shardSize: n, into: s.d.input.ptr)
         s.d.forward(training: true, random: dropout)
-        copyStatistics(s.d, into: out + L.statisticsOffset(1), count: L.statistics[1])
+        copyStatistics(s.d, into: out, L.segment(.discriminatorOnReal))
         let lossReal = Loss.bceReal(s.d.output.ptr, count: n, gradient: s.d.outputGradient.ptr)
         let dx = Loss.meanProbability(s.d.output.ptr, count: n)
         s.d.backward(needInputGradient: false, random: dropout)
         // G makes the fakes; D on them, target 0 (G's graph is kept for the G phase).
         makeFakes(s, step: step, shard: shard)
-        copyStatistics(s.g, into: out + L.statisticsOffset(0), count: L.statistics[0])
+        copyStatistics(s.g, into: out, L.segment(.generator))
         s.d.input.copy(from: s.g.output)
         s.d.forward(training: true, random: dropout.substream(StreamKeys.fakesSubstream))
-        copyStatistics(s.d, into: out + L.statisticsOffset(2), count: L.statistics[2])
+        copyStatistics(s.d, into: out, L.segment(.discriminatorOnFake))
         let lossFake = Loss.bceFake(s.d.output.ptr, count: n, gradient: s.d.outputGradient.ptr)
         let dgz1 = Loss.meanProbability(s.d.output.ptr, count: n)
         s.d.backward(needInputGradient: false, random: dropout.substream(StreamKeys.fakesSubstream))
         out.update(from: s.d.gradients.ptr, count: L.gradientCount)
-        let m = out + L.metricsOffset
-        m[0] = lossReal; m[1] = lossFake; m[2] = dx; m[3] = dgz1
+        out[L.offset(.lossDReal)] = lossReal
+        out[L.offset(.lossDFake)] = lossFake
+        out[L.offset(.dX)] = dx
+        out[L.offset(.dGZ1)] = dgz1
     }
 
     private func generatorPhase(_ s: Slot, step: Int, shard: Int) {
@@ -149,7 +214,7 @@ public final class ShardComputer {
         let dropout = RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard) | StreamKeys.generatorPhase)
         s.d.input.copy(from: s.g.output)
         s.d.forward(training: true, random: dropout)
-        copyStatistics(s.d, into: out + L.statisticsOffset(0), count: L.statistics[0])
+        copyStatistics(s.d, into: out, L.segment(.discriminatorOnGenerated))
         let lossG = Loss.generator(loss, s.d.output.ptr, count: n, gradient: s.d.outputGradient.ptr)
         let dgz2 = Loss.meanProbability(s.d.output.ptr, count: n)
         // D's parameter gradients are computed but unused here; only dL/dfake flows on into G.
@@ -158,11 +223,12 @@ public final class ShardComputer {
         s.g.zeroGradients()
         s.g.backward(needInputGradient: false, random: RandomStream(seed: seed, purpose: .dropout, a: UInt64(step), b: UInt32(shard)))
         out.update(from: s.g.gradients.ptr, count: L.gradientCount)
-        let m = out + L.metricsOffset
-        m[0] = lossG; m[1] = dgz2
+        out[L.offset(.lossG)] = lossG
+        out[L.offset(.dGZ2)] = dgz2
     }
 
-    private func copyStatistics(_ w: Workspace, into dst: UnsafeMutablePointer<Float>, count: Int) {
-        if count > 0 { dst.update(from: w.statistics.ptr, count: count) }
+    /// Copies a workspace's batch statistics into their segment of a result vector.
+    private func copyStatistics(_ w: Workspace, into vector: UnsafeMutablePointer<Float>, _ segment: (offset: Int, count: Int)) {
+        if segment.count > 0 { (vector + segment.offset).update(from: w.statistics.ptr, count: segment.count) }
     }
 }

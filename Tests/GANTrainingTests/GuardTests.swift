@@ -7,7 +7,7 @@ import GANTensor
 /// The guards against a dying run: non-finite phases never applied, never checkpointed; the
 /// discriminator-saturation warning.
 final class GuardTests: XCTestCase {
-    let layout = PhaseLayout(gradientCount: 4, statistics: [2], metricNames: ["loss_a", "loss_b"])
+    let layout = PhaseLayout(gradientCount: 4, statistics: [.init(.discriminatorOnGenerated, 2)], metrics: [.lossG, .dGZ2])
 
     func values(_ edit: (inout [Float]) -> Void) -> [Float] {
         var v: [Float] = [0.5, -1, 2, 3, 0.1, 0.2, 0.7, 0.3]
@@ -18,8 +18,8 @@ final class GuardTests: XCTestCase {
     func testNonFinitePartsNamesWhatWentBad() {
         XCTAssertEqual(layout.nonFiniteParts(values { _ in }), [])
         XCTAssertEqual(layout.nonFiniteParts(values { $0[1] = .nan }), ["gradients"])
-        XCTAssertEqual(layout.nonFiniteParts(values { $0[3] = -.infinity; $0[7] = .nan }), ["gradients", "loss_b"])
-        XCTAssertEqual(layout.nonFiniteParts(values { $0[5] = .infinity }), ["BatchNorm statistics"])
+        XCTAssertEqual(layout.nonFiniteParts(values { $0[3] = -.infinity; $0[7] = .nan }), ["gradients", "d_g_z2"])
+        XCTAssertEqual(layout.nonFiniteParts(values { $0[5] = .infinity }), ["BatchNorm statistics of D(G(z))"])
         // Finite, but Adam's g² would overflow Float: caught before it turns the moments infinite.
         XCTAssertEqual(layout.nonFiniteParts(values { $0[2] = 2e19 }), ["gradients (so large that Adam's squared gradient overflows)"])
         // Large metrics and statistics are fine as long as they are finite (they are not squared).

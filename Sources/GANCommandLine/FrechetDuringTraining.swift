@@ -67,7 +67,7 @@ final class FrechetObserver: TrainingObserver {
         let classifier = try Classifier.load(from: path)
         let config = trainer.setup.config
         let trained = classifier.info[Classifier.Key.dataset] ?? ""
-        guard trained == config.dataset.lowercased() else {
+        guard trained == config.dataset.rawValue else {
             throw TrainError("--eval-classifier \(path) was trained on '\(trained)', but this run trains on '\(config.dataset)'; train one with `gan-eval train-classifier --dataset \(config.dataset) --out FILE`.")
         }
         let shape = trainer.setup.model.generator.outputShape

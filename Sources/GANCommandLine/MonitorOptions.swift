@@ -71,7 +71,7 @@ extension TrainingSession {
     /// folder) and starts the dashboard and `/metrics` servers the flags ask for.
     public func startMonitor(_ executor: PhaseExecutor, server options: MonitorServerOptions) throws -> MonitorHandle {
         let monitor = RunMonitor(command: (executor is CoordinatorExecutor) ? "gan-coord" : "gan-train",
-                                 model: config.model.rawValue, dataset: config.dataset, totalSteps: config.steps,
+                                 model: config.model.rawValue, dataset: config.dataset.rawValue, totalSteps: config.steps,
                                  outDir: trainer.options.outDir)
         if let coordinator = executor as? CoordinatorExecutor {
             monitor.attach(executor, reassigned: { coordinator.shardsReassigned })

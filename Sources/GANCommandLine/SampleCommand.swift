@@ -239,7 +239,7 @@ struct SampleWriter {
         let image: RGBImage
         if source.sampleShape[0] == 1 {
             let mean = Double(source.config?.targetMean ?? 0), std = Double(source.config?.targetStd ?? 1)
-            let known = source.config?.dataset == "gaussian1d"
+            let known = source.config?.dataset == .gaussian1d
             let finite = values.filter(\.isFinite).map(Double.init)
             var lo = known ? mean - 5 * std : (finite.min() ?? -1), hi = known ? mean + 5 * std : (finite.max() ?? 1)
             if !(hi > lo) { lo -= 1; hi += 1 }
@@ -248,7 +248,7 @@ struct SampleWriter {
             }, range: lo...hi, title: title, xLabel: "x")
         } else {
             let pairs = (0..<samples.shape[0]).map { (samples.ptr[2 * $0], samples.ptr[2 * $0 + 1]) }
-            let target: SyntheticDistribution? = source.config?.dataset == "ring8" ? .ring8 : (source.config?.dataset == "grid25" ? .grid25 : nil)
+            let target = source.config?.dataset.mixture
             let centers = target?.centers.map { ($0[0], $0[1]) } ?? []
             let r: Double = target == .ring8 ? 3 : (target == .grid25 ? 6 : Swift.max(1, values.filter(\.isFinite).map { abs(Double($0)) }.max() ?? 1) * 1.1)
             image = scatterPlot2D(samples: pairs, centers: centers, range: -r...r, title: title)

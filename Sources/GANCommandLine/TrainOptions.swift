@@ -10,6 +10,7 @@ extension Architecture: ExpressibleByArgument {}
 extension GeneratorLoss: ExpressibleByArgument {}
 extension NoiseDistribution: ExpressibleByArgument {}
 extension NonFinitePolicy: ExpressibleByArgument {}
+extension DatasetName: ExpressibleByArgument {}
 
 /// The training flags, shared by `gan-train` and `gan-coord` so both mean the same run.
 public struct TrainOptions: ParsableArguments {
@@ -18,8 +19,8 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Model: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
     public var model: Architecture = .mlp
 
-    @Option(help: "Data set: gaussian1d, ring8, grid25, fashion-mnist, idx, mnist-csv, npy, faces, folder, emoji.")
-    public var dataset: String = "gaussian1d"
+    @Option(help: "Data set: a synthetic target (gaussian1d, ring8, grid25) or an image set (docs/data.md).")
+    public var dataset: DatasetName = .gaussian1d
 
     @Option(help: "Path of the data set's file or folder, where it needs one.")
     public var data: String?

@@ -41,7 +41,7 @@ public struct JobDescription: Codable, Sendable {
     /// Data sets every worker can load without a path of its own: synthetic targets and the
     /// Debian-packaged sets. Others travel with the work.
     public static func workersCanLoad(_ config: TrainConfig) -> Bool {
-        ["gaussian1d", "ring8", "grid25", "fashion-mnist", "emoji"].contains(config.dataset) && config.dataPath == nil
+        [.gaussian1d, .ring8, .grid25, .fashionMNIST, .emoji].contains(config.dataset) && config.dataPath == nil
     }
 }
 

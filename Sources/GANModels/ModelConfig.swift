@@ -29,15 +29,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var ngf: Int
     public var ndf: Int
 
+    /// The DCGANs' base width (ngf and ndf) when none is given: 32 for dcgan-small, else 64
+    /// (pytorch/examples'). The one definition every command and the resume check use.
+    public static func defaultWidth(_ architecture: Architecture) -> Int { architecture == .dcganSmall ? 32 : 64 }
+
     public init(architecture: Architecture, nz: Int = 100, dataShape: [Int], hidden: Int = 128,
                 ngf: Int? = nil, ndf: Int? = nil) {
         self.architecture = architecture
         self.nz = nz
         self.dataShape = dataShape
         self.hidden = hidden
-        let base = architecture == .dcganSmall ? 32 : 64
-        self.ngf = ngf ?? base
-        self.ndf = ndf ?? base
+        self.ngf = ngf ?? Self.defaultWidth(architecture)
+        self.ndf = ndf ?? Self.defaultWidth(architecture)
     }
 
     /// Whether samples are images ([C, H, W]) rather than vectors.

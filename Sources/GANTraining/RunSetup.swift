@@ -26,21 +26,21 @@ public struct RunSetup {
         self.config = config
         var shape: [Int]
         switch config.dataset {
-        case "gaussian1d":
+        case .gaussian1d:
             let t = SyntheticDistribution.gaussian1d(mean: config.targetMean, std: config.targetStd)
             target = t
             images = nil
             real = SyntheticSampler(t, seed: config.seed)
             shape = [1]
-        case "ring8", "grid25":
-            let t = config.dataset == "ring8" ? SyntheticDistribution.ring8 : SyntheticDistribution.grid25
+        case .ring8, .grid25:
+            let t = config.dataset.mixture!
             target = t
             images = nil
             real = SyntheticSampler(t, seed: config.seed)
             shape = [2]
         default:
-            let d = try loadDataset(name: config.dataset, path: config.dataPath, split: .train,
-                                    imageSize: config.imageSize ?? (config.model == .dcgan64 ? 64 : nil),
+            let d = try loadDataset(name: config.dataset.rawValue, path: config.dataPath, split: .train,
+                                    imageSize: config.effectiveImageSize,
                                     grayscale: config.grayscale)
             target = nil
             images = d

@@ -1,12 +1,34 @@
+import GANData
 import GANLayers
 import GANModels
+
+/// The data sets a run can train on: the synthetic targets, and the image sets of GANData.
+public enum DatasetName: String, Codable, CaseIterable, Sendable {
+    case gaussian1d, ring8, grid25
+    case fashionMNIST = "fashion-mnist"
+    case idx
+    case mnistCSV = "mnist-csv"
+    case npy, faces, folder, emoji
+
+    /// The image source, for image sets (nil for the synthetic targets).
+    public var imageSource: DataSource? { DataSource(rawValue: rawValue) }
+    /// Whether it is a synthetic vector target.
+    public var isSynthetic: Bool { imageSource == nil }
+    /// The fixed 2-D mixture, for ring8 and grid25.
+    public var mixture: SyntheticDistribution? {
+        switch self {
+        case .ring8: return .ring8
+        case .grid25: return .grid25
+        default: return nil
+        }
+    }
+}
 
 /// Everything that defines a training run. A run is a pure function of this configuration:
 /// the same config gives the same bits, on one process or many.
 public struct TrainConfig: Codable, Equatable, Sendable {
     public var model: Architecture = .mlp
-    /// gaussian1d, ring8, grid25, or an image data set name (see GANData).
-    public var dataset: String = "gaussian1d"
+    public var dataset: DatasetName = .gaussian1d
     public var dataPath: String? = nil
     public var imageSize: Int? = nil
     public var grayscale: Bool? = nil
@@ -44,7 +66,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// Whether the data set is an image set (not a synthetic vector target).
-    public var isImageDataset: Bool { !["gaussian1d", "ring8", "grid25"].contains(dataset) }
+    public var isImageDataset: Bool { !dataset.isSynthetic }
+
+    /// The image size in effect: `imageSize`, or 64 for dcgan64 (which needs 64×64), else the data
+    /// set's own.
+    public var effectiveImageSize: Int? { imageSize ?? (model == .dcgan64 ? 64 : nil) }
+    /// The DCGAN widths in effect (`ModelConfig.defaultWidth` when unset).
+    public var effectiveNGF: Int { ngf ?? ModelConfig.defaultWidth(model) }
+    public var effectiveNDF: Int { ndf ?? ModelConfig.defaultWidth(model) }
 
     /// Checks the flags that can be wrong on their own; returns a sentence saying how to fix the first problem.
     public func validate() -> String? {

@@ -29,9 +29,8 @@ extension TrainingCheckpoint {
         func opt(_ v: Int?) -> String { v.map(String.init) ?? "(unset)" }
         func opt(_ v: Bool?) -> String { v.map { String($0) } ?? "(unset)" }
         check("--model", s.model, r.model) { $0.rawValue }
-        check("--dataset", s.dataset, r.dataset) { $0 }
-        let image: (TrainConfig) -> Int? = { $0.imageSize ?? ($0.model == .dcgan64 ? 64 : nil) }
-        check("--image-size", image(s), image(r), opt)
+        check("--dataset", s.dataset, r.dataset) { $0.rawValue }
+        check("--image-size", s.effectiveImageSize, r.effectiveImageSize, opt)
         check("grayscale", s.grayscale, r.grayscale, opt)
         check("--batch", s.batch, r.batch) { String($0) }
         check("--shards", s.shards, r.shards) { String($0) }
@@ -44,12 +43,11 @@ extension TrainingCheckpoint {
         check("--nz", s.nz, r.nz) { String($0) }
         if s.model == .mlp && !s.isImageDataset { check("--hidden", s.hidden, r.hidden) { String($0) } }
         if s.model != .mlp {
-            let base = s.model == .dcganSmall ? 32 : 64
-            check("--ngf", s.ngf ?? base, r.ngf ?? base) { String($0) }
-            check("--ndf", s.ndf ?? base, r.ndf ?? base) { String($0) }
+            check("--ngf", s.effectiveNGF, r.effectiveNGF) { String($0) }
+            check("--ndf", s.effectiveNDF, r.effectiveNDF) { String($0) }
         }
         check("--z-dist", s.noise, r.noise) { $0.rawValue }
-        if s.dataset == "gaussian1d" {
+        if s.dataset == .gaussian1d {
             check("--target-mean", s.targetMean, r.targetMean) { "\($0)" }
             check("--target-std", s.targetStd, r.targetStd) { "\($0)" }
         }

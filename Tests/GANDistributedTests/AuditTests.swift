@@ -19,7 +19,7 @@ final class AuditTests: XCTestCase {
     func config() -> TrainConfig {
         var c = TrainConfig()
         c.model = .mlp
-        c.dataset = "ring8"
+        c.dataset = .ring8
         c.steps = 8
         c.batch = 32
         c.shards = 8

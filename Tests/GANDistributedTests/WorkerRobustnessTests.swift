@@ -25,7 +25,7 @@ final class WorkerRobustnessTests: XCTestCase {
         guard let peer = hello.peer else { return XCTFail("hello without a peer") }
         var config = TrainConfig()
         config.model = .mlp
-        config.dataset = "gaussian1d"
+        config.dataset = .gaussian1d
         config.batch = 8
         config.shards = 4
         config.hidden = 8

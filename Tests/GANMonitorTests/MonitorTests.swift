@@ -18,7 +18,7 @@ final class MonitorTests: XCTestCase {
     func monitoredRun(outDir: String?) throws -> (RunMonitor, Data) {
         var c = TrainConfig()
         c.model = .mlp
-        c.dataset = "gaussian1d"
+        c.dataset = .gaussian1d
         c.steps = 20
         c.batch = 16
         c.shards = 2

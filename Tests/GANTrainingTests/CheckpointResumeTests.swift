@@ -133,7 +133,7 @@ final class CheckpointResumeTests: XCTestCase {
         try expectRefusal({ $0.lrG = 1e-3 }, naming: "--lr-g")
         try expectRefusal({ $0.shards = 4 }, naming: "--shards")
         try expectRefusal({ $0.steps = 3 }, naming: "--steps 4 or more")
-        try expectRefusal({ $0.dataset = "ring8" }, naming: "--dataset gaussian1d in the checkpoint, ring8 now")
+        try expectRefusal({ $0.dataset = .ring8 }, naming: "--dataset gaussian1d in the checkpoint, ring8 now")
 
         // A different model or data set: named by the config check.
         let dcgan = try dcganConfig(steps: 10)

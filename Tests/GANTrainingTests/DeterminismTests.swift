@@ -9,7 +9,7 @@ final class DeterminismTests: XCTestCase {
     func config(_ model: Architecture = .mlp, dataset: String = "gaussian1d", steps: Int = 30) -> TrainConfig {
         var c = TrainConfig()
         c.model = model
-        c.dataset = dataset
+        c.dataset = DatasetName(rawValue: dataset)!
         c.steps = steps
         c.batch = 16
         c.shards = 4

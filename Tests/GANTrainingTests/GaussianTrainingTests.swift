@@ -8,7 +8,7 @@ final class GaussianTrainingTests: XCTestCase {
     func testMLPLearnsTheOneDimensionalGaussian() throws {
         var c = TrainConfig()
         c.model = .mlp
-        c.dataset = "gaussian1d"
+        c.dataset = .gaussian1d
         c.steps = 5000
         c.seed = 1
         let (trainer, executor) = try TestConfigs.trainer(c)

@@ -27,7 +27,7 @@ enum TestConfigs {
     static func vector(_ dataset: String, steps: Int, seed: UInt64) -> TrainConfig {
         var c = TrainConfig()
         c.model = .mlp
-        c.dataset = dataset
+        c.dataset = DatasetName(rawValue: dataset)!
         c.steps = steps
         c.batch = 16
         c.shards = 2
@@ -49,7 +49,7 @@ enum TestConfigs {
         }
         var c = TrainConfig()
         c.model = .dcganSmall
-        c.dataset = "npy"
+        c.dataset = .npy
         c.dataPath = path
         c.steps = steps
         c.batch = 8

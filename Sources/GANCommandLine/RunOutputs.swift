@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import GANData
 import GANTensor
 import GANTraining
 

@@ -88,20 +88,7 @@ public struct SampleSource {
 
     /// G in evaluation mode (BatchNorm running statistics) on `z` [N, nz]; returns [N, sample...].
     public func generate(_ z: Tensor, chunk: Int = 256) -> Tensor {
-        let g = model.generator
-        let n = z.shape[0], size = g.outputShape.reduce(1, *)
-        let out = Tensor(shape: [n] + g.outputShape)
-        let ws = g.makeWorkspace(batch: Swift.min(chunk, Swift.max(n, 1)))
-        var done = 0
-        while done < n {
-            let k = Swift.min(ws.batch, n - done)
-            ws.input.zero()
-            ws.input.ptr.update(from: z.ptr + done * nz, count: k * nz)
-            ws.forward(training: false)
-            (out.ptr + done * size).update(from: ws.output.ptr, count: k * size)
-            done += k
-        }
-        return out
+        model.generator.evaluate(latents: z.ptr, count: z.shape[0], chunk: chunk)
     }
 
     /// Latents of an interpolation from `z0` to `z1` in `steps` points: first `steps` rows linear,

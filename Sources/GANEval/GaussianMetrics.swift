@@ -1,10 +1,9 @@
 import Foundation
 import GANData
-import GANTraining
 
 /// How close 1-D samples are to a normal target N(mean, std): the Kolmogorov–Smirnov distance
 /// sup |F_n − F| and the Wasserstein-1 distance ∫ |F_n − F| dx, plus the samples' own moments.
-/// The numbers come from GANTraining's `OneDimensionalStatistics`, the same ones gan-train logs
+/// The numbers come from GANData's `OneDimensionalStatistics`, the same ones gan-train logs
 /// at the end of a run, so the two tools always agree.
 public struct GaussianMetrics: Sendable, Codable, Equatable {
     public let samples: Int

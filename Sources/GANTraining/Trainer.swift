@@ -189,19 +189,8 @@ public final class Trainer {
     /// Evaluation-mode samples from a model; see `generate(count:stream:)`.
     public static func generate(model: GANModel, noise: NoiseSampler, count: Int, stream: UInt64 = StreamKeys.samples,
                                 chunk: Int = 500) -> Tensor {
-        let g = model.generator
-        let out = Tensor(shape: [count] + g.outputShape)
-        let size = g.outputShape.reduce(1, *)
-        let ws = g.makeWorkspace(batch: Swift.min(chunk, Swift.max(count, 1)))
-        let rs = RandomStream(seed: noise.seed, purpose: .sampling, a: stream)
-        var done = 0
-        while done < count {
-            let n = Swift.min(ws.batch, count - done)
-            noise.fill(rs, count: ws.batch, into: ws.input.ptr, start: done)
-            ws.forward(training: false)
-            (out.ptr + done * size).update(from: ws.output.ptr, count: n * size)
-            done += n
-        }
-        return out
+        let z = Tensor(shape: [Swift.max(count, 1), noise.nz])
+        noise.fill(RandomStream(seed: noise.seed, purpose: .sampling, a: stream), count: count, into: z.ptr)
+        return model.generator.evaluate(latents: z.ptr, count: count, chunk: chunk)
     }
 }

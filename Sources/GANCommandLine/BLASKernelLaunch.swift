@@ -28,11 +28,11 @@ public enum BLASKernelLaunch {
         let supported = BLASKernel.supported(flags: flags)
         if requested == "auto" { return BLASKernel.automatic(flags: flags) }
         guard let name = BLASKernel.canonicalName(requested) else {
-            throw TrainError("\(flag) \(requested) is not a kernel SwiftGAN knows; use auto or one of "
+            throw GANError("\(flag) \(requested) is not a kernel SwiftGAN knows; use auto or one of "
                 + BLASKernel.knownNames.joined(separator: ", "))
         }
         guard supported.contains(name) else {
-            throw TrainError("this host cannot run the BLAS kernel \(name) (\(flag) \(requested)); it can run "
+            throw GANError("this host cannot run the BLAS kernel \(name) (\(flag) \(requested)); it can run "
                 + (supported.isEmpty ? "only OpenBLAS's own choice (\(flag) auto)" : supported.joined(separator: ", ")))
         }
         return name

@@ -105,7 +105,7 @@ public struct CoordinatorRun {
         do {
             try session.run(executor: executor)
             executor.shutdown(reason: "training finished")
-        } catch let e as DistributedError {
+        } catch let e as GANError {
             logger.error("\(e.description)")
             session.saveAfterFailure()
             executor.shutdown(reason: "coordinator stopping: \(e.description)")
@@ -124,7 +124,7 @@ public struct CoordinatorRun {
         let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         let worker = exe.deletingLastPathComponent().appendingPathComponent("gan-worker")
         guard FileManager.default.isExecutableFile(atPath: worker.path) else {
-            throw DistributedError("cannot find gan-worker next to gan-coord (\(worker.path)); build it with `swift build -c release`")
+            throw GANError("cannot find gan-worker next to gan-coord (\(worker.path)); build it with `swift build -c release`")
         }
         var env = ProcessInfo.processInfo.environment
         env["GAN_JOB_TOKEN"] = token.text

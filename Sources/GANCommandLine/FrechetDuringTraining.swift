@@ -62,17 +62,17 @@ final class FrechetObserver: TrainingObserver {
     static func make(options: TrainOptions, trainer: Trainer, logger: Logger) throws -> FrechetObserver? {
         guard let every = options.evalEvery else { return nil }
         guard let path = options.evalClassifier else {
-            throw TrainError("--eval-every needs --eval-classifier FILE: a classifier from `gan-eval train-classifier --dataset \(trainer.setup.config.dataset) --out FILE`.")
+            throw GANError("--eval-every needs --eval-classifier FILE: a classifier from `gan-eval train-classifier --dataset \(trainer.setup.config.dataset) --out FILE`.")
         }
         let classifier = try Classifier.load(from: path)
         let config = trainer.setup.config
         let trained = classifier.info[Classifier.Key.dataset] ?? ""
         guard trained == config.dataset.rawValue else {
-            throw TrainError("--eval-classifier \(path) was trained on '\(trained)', but this run trains on '\(config.dataset)'; train one with `gan-eval train-classifier --dataset \(config.dataset) --out FILE`.")
+            throw GANError("--eval-classifier \(path) was trained on '\(trained)', but this run trains on '\(config.dataset)'; train one with `gan-eval train-classifier --dataset \(config.dataset) --out FILE`.")
         }
         let shape = trainer.setup.model.generator.outputShape
         guard shape == classifier.architecture.inputShape else {
-            throw TrainError("--eval-classifier \(path) takes images of \(classifier.architecture.inputShape), but this run's generator makes \(shape); train the classifier at this run's image size.")
+            throw GANError("--eval-classifier \(path) takes images of \(classifier.architecture.inputShape), but this run's generator makes \(shape); train the classifier at this run's image size.")
         }
         let dataPath = config.dataPath
         let images = "\(trained) \(dataPath ?? "") held out"

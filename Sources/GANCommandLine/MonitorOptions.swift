@@ -1,4 +1,5 @@
 import ArgumentParser
+import GANTensor
 import Foundation
 import Logging
 import GANDistributed
@@ -23,7 +24,7 @@ public struct MonitorOptions: ParsableArguments {
         do {
             _ = try dashboard.map { try ListenAddress(parsing: $0, flag: "--dashboard") }
             _ = try metrics.map { try ListenAddress(parsing: $0, flag: "--metrics") }
-        } catch let e as MonitorError {
+        } catch let e as GANError {
             throw ValidationError(e.description)
         }
     }

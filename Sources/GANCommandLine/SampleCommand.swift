@@ -118,13 +118,13 @@ public struct SampleGenerateCommand: ParsableCommand {
             z = src.latents(count: interpolate ? 2 : count, seed: seed)
         }
         if interpolate {
-            guard z.shape[0] >= 2 else { throw SampleError("\(latents ?? "latents"): --interpolate needs at least two latents; got \(z.shape[0])") }
+            guard z.shape[0] >= 2 else { throw GANError("\(latents ?? "latents"): --interpolate needs at least two latents; got \(z.shape[0])") }
             z = SampleSource.interpolation(Array(UnsafeBufferPointer(start: z.ptr, count: src.nz)),
                                            Array(UnsafeBufferPointer(start: z.ptr + src.nz, count: src.nz)), steps: interpolationSteps)
         }
         let floats = z.shape[0] * src.sampleShape.reduce(1, *)
         guard floats <= 1 << 30 else {
-            throw SampleError("\(z.shape[0]) samples of shape \(src.sampleShape) need \(floats / (1 << 28)) GB; ask for fewer with --count")
+            throw GANError("\(z.shape[0]) samples of shape \(src.sampleShape) need \(floats / (1 << 28)) GB; ask for fewer with --count")
         }
         let samples = src.generate(z)
         let n = samples.shape[0]
@@ -157,7 +157,7 @@ public struct SampleExportCommand: ParsableCommand {
             var meta: [String: String] = ["z_dist": src.noise.rawValue, "seed": String(src.seed)]
             for key in ["config", "step", "epoch", "loss"] { meta[key] = file.metadata[key] }
             let bytes = TrainingCheckpoint.generatorWriter(model: src.model, metadata: meta).encode()
-            do { try AtomicFile.write(bytes, to: out) } catch let e as CheckpointError { throw SampleError(e.description) }
+            do { try AtomicFile.write(bytes, to: out) } catch let e as CheckpointError { throw GANError(e.description) }
             logger.info("wrote \(out): \(src.model.config.architecture.rawValue) generator, \(src.model.generator.parameterCount) parameters, \(bytes.count) bytes")
         }
     }
@@ -173,21 +173,21 @@ struct SampleWriter {
         let dir = (path as NSString).deletingLastPathComponent
         guard !dir.isEmpty else { return }
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw SampleError("\(path): cannot create the folder \(dir): \(error.localizedDescription)")
+            throw GANError("\(path): cannot create the folder \(dir): \(error.localizedDescription)")
         }
     }
 
     func requireImages(_ flag: String) throws {
         guard source.isImage else {
-            throw SampleError("\(flag) needs an image model, but this generator makes vectors of shape \(source.sampleShape); use --npy, --csv or --plot")
+            throw GANError("\(flag) needs an image model, but this generator makes vectors of shape \(source.sampleShape); use --npy, --csv or --plot")
         }
         let c = source.sampleShape[0]
-        guard c == 1 || c == 3 else { throw SampleError("\(flag): images with \(c) channels cannot be drawn (1 or 3 can)") }
+        guard c == 1 || c == 3 else { throw GANError("\(flag): images with \(c) channels cannot be drawn (1 or 3 can)") }
     }
 
     func writeNPY(_ path: String) throws {
         try ensureParent(path)
-        do { try NPY.write(samples, to: path) } catch { throw SampleError("\(path): writing the .npy failed: \(error.localizedDescription)") }
+        do { try NPY.write(samples, to: path) } catch { throw GANError("\(path): writing the .npy failed: \(error.localizedDescription)") }
         logger.info("wrote \(path) \(samples.shape)")
     }
 
@@ -201,7 +201,7 @@ struct SampleWriter {
     func writePNGs(_ dir: String) throws {
         try requireImages("--png-dir")
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw SampleError("\(dir): cannot create the folder: \(error.localizedDescription)")
+            throw GANError("\(dir): cannot create the folder: \(error.localizedDescription)")
         }
         let n = samples.shape[0], size = source.sampleShape.reduce(1, *)
         for i in 0..<n {
@@ -213,7 +213,7 @@ struct SampleWriter {
 
     func requireVectors(_ flag: String) throws {
         guard !source.isImage, let d = source.sampleShape.first, d == 1 || d == 2 else {
-            throw SampleError("\(flag) is for 1-D and 2-D models; this generator makes samples of shape \(source.sampleShape) (use --npy, --grid or --png-dir)")
+            throw GANError("\(flag) is for 1-D and 2-D models; this generator makes samples of shape \(source.sampleShape) (use --npy, --grid or --png-dir)")
         }
     }
 
@@ -226,7 +226,7 @@ struct SampleWriter {
             text += (0..<d).map { "\(samples.ptr[i * d + $0])" }.joined(separator: ",") + "\n"
         }
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            throw SampleError("\(path): writing the CSV failed: \(error.localizedDescription)")
+            throw GANError("\(path): writing the CSV failed: \(error.localizedDescription)")
         }
         logger.info("wrote \(path) (\(samples.shape[0]) rows)")
     }

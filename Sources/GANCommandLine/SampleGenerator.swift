@@ -7,11 +7,6 @@ import GANData
 import GANCheckpoint
 import GANTraining
 
-/// Why gan-sample cannot do what was asked: names the file or flag and the problem.
-public struct SampleError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 /// A generator loaded from a training checkpoint or a generator export, with what sampling needs
 /// to know about its run (latent distribution, seed, target).
@@ -39,21 +34,21 @@ public struct SampleSource {
     public static func load(_ file: SafeTensorsFile) throws -> SampleSource {
         let mc = try TrainingCheckpoint.storedModelConfig(file)
         let model: GANModel
-        do { model = try GANModel(mc) } catch let e as ModelError {
-            throw SampleError("checkpoint \(file.path): its model_config does not build a model: \(e.description)")
+        do { model = try GANModel(mc) } catch let e as GANError {
+            throw GANError("checkpoint \(file.path): its model_config does not build a model: \(e.description)")
         }
         try TrainingCheckpoint.loadGenerator(file, into: model)
         let config = file.metadata["config"] == nil ? nil : try TrainingCheckpoint.storedConfig(file)
         let noise: NoiseDistribution
         if let z = file.metadata["z_dist"] {
             guard let d = NoiseDistribution(rawValue: z) else {
-                throw SampleError("checkpoint \(file.path): unknown latent distribution \"\(z)\" in the z_dist metadata")
+                throw GANError("checkpoint \(file.path): unknown latent distribution \"\(z)\" in the z_dist metadata")
             }
             noise = d
         } else if let c = config {
             noise = c.noise
         } else {
-            throw SampleError("checkpoint \(file.path): it records neither z_dist nor config, so the latent distribution is unknown")
+            throw GANError("checkpoint \(file.path): it records neither z_dist nor config, so the latent distribution is unknown")
         }
         var seed = config?.seed ?? 0
         if let s = file.metadata["seed"], let v = UInt64(s) { seed = v }
@@ -77,12 +72,12 @@ public struct SampleSource {
     /// Reads latents from a .npy file: [N, nz] (or [N, nz, 1, 1]).
     public func readLatents(_ path: String) throws -> Tensor {
         let (shape, values): ([Int], [Float])
-        do { (shape, values) = try NPY.read(path) } catch let e as NPYError { throw SampleError(e.description) }
+        do { (shape, values) = try NPY.read(path) } catch let e as NPYError { throw GANError(e.description) }
         let ok = (shape.count == 2 && shape[1] == nz) || (shape.count == 4 && shape[1] == nz && shape[2] == 1 && shape[3] == 1)
         guard ok, shape[0] >= 1 else {
-            throw SampleError("\(path): latents have shape \(shape), but this generator needs [N, \(nz)] (N ≥ 1, nz \(nz))")
+            throw GANError("\(path): latents have shape \(shape), but this generator needs [N, \(nz)] (N ≥ 1, nz \(nz))")
         }
-        guard values.allSatisfy(\.isFinite) else { throw SampleError("\(path): the latents contain NaN or infinite values") }
+        guard values.allSatisfy(\.isFinite) else { throw GANError("\(path): the latents contain NaN or infinite values") }
         return Tensor(shape: [shape[0], nz], values: values)
     }
 

@@ -190,7 +190,7 @@ public struct TrainOptions: ParsableArguments {
         var list: [TrainingObserver] = []
         if !noPictures, let dir = trainer.options.outDir {
             let every = sampleEvery ?? PictureOptions.automaticInterval(steps: trainer.setup.config.steps)
-            guard every >= 1 else { throw TrainError("--sample-every must be ≥ 1; got \(every).") }
+            guard every >= 1 else { throw GANError("--sample-every must be ≥ 1; got \(every).") }
             list.append(PictureObserver(directory: dir, options: PictureOptions(sampleEvery: every)))
         }
         list.append(ProgressObserver(interactive: trainer.options.interactive))

@@ -40,7 +40,7 @@ public final class TrainingSession {
                 let aside = try RunFolder.moveAside(metrics)
                 logger.warning("\(metrics) held an earlier run's records; moved it to \(aside)")
             } catch {
-                throw TrainError("moving an earlier run's \(metrics) aside failed: \(error.localizedDescription); use another --out folder or remove it")
+                throw GANError("moving an earlier run's \(metrics) aside failed: \(error.localizedDescription); use another --out folder or remove it")
             }
         }
         trainer = try Trainer(setup: setup, dLayout: dLayout, gLayout: gLayout, options: options.outputOptions, logger: logger)

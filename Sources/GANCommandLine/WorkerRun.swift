@@ -1,4 +1,5 @@
 import ArgumentParser
+import GANTensor
 import Foundation
 import Logging
 import GANDistributed
@@ -42,7 +43,7 @@ public struct WorkerOptions: ParsableArguments {
     /// Connects and serves until the coordinator says stop.
     public func run(logger: Logger) throws {
         guard let token = token ?? ProcessInfo.processInfo.environment["GAN_JOB_TOKEN"] else {
-            throw DistributedError("no job token: pass --token or set GAN_JOB_TOKEN (gan-coord --external prints it)")
+            throw GANError("no job token: pass --token or set GAN_JOB_TOKEN (gan-coord --external prints it)")
         }
         var curve: CurveClientConfig?
         if let keyFile = curveKey, let serverFile = serverKey {

@@ -132,7 +132,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
         let deadline = now() + timeout
         while workers.filter(\.alive).count < count {
             if now() > deadline {
-                throw DistributedError("only \(workers.filter(\.alive).count) of \(count) workers joined within \(Int(timeout)) s; check that the workers can reach the coordinator and use the right token and keys")
+                throw GANError("only \(workers.filter(\.alive).count) of \(count) workers joined within \(Int(timeout)) s; check that the workers can reach the coordinator and use the right token and keys")
             }
             try pump(step: 0, phase: nil, timeout: 0.1, received: { _, _ in })
         }
@@ -263,7 +263,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
             let deadline = now() + options.emptyTimeout
             while live.isEmpty {
                 if now() > deadline {
-                    throw DistributedError("no worker left and none joined within \(Int(options.emptyTimeout)) s (--worker-timeout)")
+                    throw GANError("no worker left and none joined within \(Int(options.emptyTimeout)) s (--worker-timeout)")
                 }
                 try pump(step: step, phase: nil, timeout: 0.1, received: { _, _ in })
                 _ = reapDeadWorkers()

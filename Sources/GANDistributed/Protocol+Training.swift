@@ -74,11 +74,6 @@ public final class ProvidedSampler: RealSampler {
     }
 }
 
-/// A worker or coordinator failure that ends the run, in words a user can act on.
-public struct DistributedError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 extension TensorFrame {
     /// A frame that sends `tensor`'s floats without copying them; the tensor is kept alive until

@@ -55,7 +55,7 @@ public final class WorkerLoop {
         let deadline = now() + options.coordinatorTimeout
         while welcome == nil {
             guard now() < deadline else {
-                throw DistributedError("no answer from the coordinator within \(Int(options.coordinatorTimeout)) s; is it running, and is the address right?")
+                throw GANError("no answer from the coordinator within \(Int(options.coordinatorTimeout)) s; is it running, and is the address right?")
             }
             guard let env = try endpoint.receive(timeout: .milliseconds(200)) else { continue }
             switch env.message.type {
@@ -63,11 +63,11 @@ public final class WorkerLoop {
             case .reject where env.message.header.detail == RejectCode.relaunchWithKernel.rawValue:
                 let kernel = env.message.text
                 guard let relaunch = options.relaunch else {
-                    throw DistributedError("the run uses BLAS kernel \(kernel), this worker \(BLAS.coreName); start it with --blas-kernel \(kernel)")
+                    throw GANError("the run uses BLAS kernel \(kernel), this worker \(BLAS.coreName); start it with --blas-kernel \(kernel)")
                 }
                 logger.notice("the run uses BLAS kernel \(kernel), this worker \(BLAS.coreName): restarting with --blas-kernel \(kernel)")
                 try relaunch(kernel)
-            case .reject: throw DistributedError("the coordinator refused this worker: \(env.message.text)")
+            case .reject: throw GANError("the coordinator refused this worker: \(env.message.text)")
             default: continue
             }
         }
@@ -75,7 +75,7 @@ public final class WorkerLoop {
         let jobID = welcome.header.jobID, workerID = welcome.header.workerID
         let job: JobDescription
         do { job = try JSONDecoder().decode(JobDescription.self, from: Data(welcome.meta)) } catch {
-            throw DistributedError("the coordinator's run configuration cannot be read (\(error)); are both the same SwiftGAN version?")
+            throw GANError("the coordinator's run configuration cannot be read (\(error)); are both the same SwiftGAN version?")
         }
         let config = job.config
         endpoint.filter = MessageFilter(jobID: jobID)
@@ -85,7 +85,7 @@ public final class WorkerLoop {
             let mine = NumericsFingerprint.current(blasThreads: BLAS.threads)
             let diffs = mine.differences(from: required, here: "on this worker", there: "in the run")
             guard diffs.isEmpty else {
-                throw DistributedError("this worker cannot compute the run's bits: " + diffs.joined(separator: "; "))
+                throw GANError("this worker cannot compute the run's bits: " + diffs.joined(separator: "; "))
             }
         }
         let provided = job.samplesInWork ? ProvidedSampler(sampleShape: job.sampleShape) : nil
@@ -102,7 +102,7 @@ public final class WorkerLoop {
         while true {
             guard let env = try endpoint.receive(timeout: .milliseconds(200)) else {
                 if now() - lastHeard > options.coordinatorTimeout {
-                    throw DistributedError("the coordinator has been silent for \(Int(options.coordinatorTimeout)) s; it is gone, exiting")
+                    throw GANError("the coordinator has been silent for \(Int(options.coordinatorTimeout)) s; it is gone, exiting")
                 }
                 continue
             }
@@ -126,7 +126,7 @@ public final class WorkerLoop {
                 let shards: [Int]
                 do {
                     shards = try m.workShards().map(Int.init)
-                    guard shards.allSatisfy({ $0 < config.shards }) else { throw DistributedError("shard out of range") }
+                    guard shards.allSatisfy({ $0 < config.shards }) else { throw GANError("shard out of range") }
                     try load(m, into: setup)
                     if let provided, phase == .discriminator {
                         try provide(m, step: step, shards: shards, to: provided, config: config, sampleShape: job.sampleShape)
@@ -158,11 +158,11 @@ public final class WorkerLoop {
     private func provide(_ m: Message, step: Int, shards: [Int], to sampler: ProvidedSampler, config: TrainConfig,
                          sampleShape: [Int]) throws {
         guard let frame = m.tensors.first(where: { $0.tag == WorkTag.realSamples.rawValue }) else {
-            throw DistributedError("D-phase work without the real samples this job sends")
+            throw GANError("D-phase work without the real samples this job sends")
         }
         let expected = shards.count * (config.batch / config.shards) * sampleShape.reduce(1, *)
         guard frame.buffer.floatCount == expected else {
-            throw DistributedError("real samples of \(frame.buffer.floatCount) floats; \(shards.count) shards need \(expected)")
+            throw GANError("real samples of \(frame.buffer.floatCount) floats; \(shards.count) shards need \(expected)")
         }
         sampler.provide(step: step, shards: shards, samples: frame.buffer)
     }
@@ -175,10 +175,10 @@ public final class WorkerLoop {
             case .generator: net = setup.model.generator.parameters
             case .discriminator: net = setup.model.discriminator.parameters
             case .realSamples: continue
-            case nil: throw DistributedError("unknown work frame tag \(frame.tag)")
+            case nil: throw GANError("unknown work frame tag \(frame.tag)")
             }
             guard frame.buffer.floatCount == net.count else {
-                throw DistributedError("parameter frame of \(frame.buffer.floatCount) floats for a network of \(net.count)")
+                throw GANError("parameter frame of \(frame.buffer.floatCount) floats for a network of \(net.count)")
             }
             frame.buffer.withUnsafeFloats { net.ptr.update(from: $0.baseAddress!, count: net.count) }
         }

@@ -49,8 +49,3 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var sampleSize: Int { dataShape.reduce(1, *) }
 }
 
-/// Why a configuration cannot be built, in words a user can act on.
-public struct ModelError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

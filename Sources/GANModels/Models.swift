@@ -11,7 +11,7 @@ public struct GANModel {
     /// Builds the two networks, or explains why the configuration does not fit.
     public init(_ config: ModelConfig) throws {
         self.config = config
-        guard config.nz > 0 else { throw ModelError("The latent size --nz must be positive; got \(config.nz).") }
+        guard config.nz > 0 else { throw GANError("The latent size --nz must be positive; got \(config.nz).") }
         switch config.architecture {
         case .mlp:
             (generator, discriminator) = Self.mlp(config)
@@ -66,16 +66,16 @@ public struct GANModel {
 
     static func threeLayer(_ c: ModelConfig) throws -> (Network, Network) {
         guard c.isImage, c.dataShape[1] == c.dataShape[2] else {
-            throw ModelError("\(c.architecture.rawValue) needs square images [C, H, H]; the data set gives \(c.dataShape).")
+            throw GANError("\(c.architecture.rawValue) needs square images [C, H, H]; the data set gives \(c.dataShape).")
         }
         let ch = c.dataShape[0], h = c.dataShape[1]
         // Two stride-2 layers: 4×4 kernels take b → 2b → 4b, 3×3 kernels (padding 1) b → 2b−1 → 4b−3.
         let kernel: Int, base: Int
         if h % 4 == 0 { kernel = 4; base = h / 4 } else if (h + 3) % 4 == 0 { kernel = 3; base = (h + 3) / 4 } else {
-            throw ModelError("\(c.architecture.rawValue) builds 4b×4b or (4b−3)×(4b−3) images (28×28, 25×25, ...); got \(h)×\(h). Use --image-size to resize.")
+            throw GANError("\(c.architecture.rawValue) builds 4b×4b or (4b−3)×(4b−3) images (28×28, 25×25, ...); got \(h)×\(h). Use --image-size to resize.")
         }
         if c.architecture == .dcgan28 && h != 28 {
-            throw ModelError("dcgan28 is for 28×28 images; the data set gives \(h)×\(h). Use dcgan-small, or --image-size 28.")
+            throw GANError("dcgan28 is for 28×28 images; the data set gives \(h)×\(h). Use dcgan-small, or --image-size 28.")
         }
         let ngf = c.ngf, ndf = c.ndf
         let g = Network(inputShape: [c.nz], layers: [
@@ -103,7 +103,7 @@ public struct GANModel {
 
     static func dcgan64(_ c: ModelConfig) throws -> (Network, Network) {
         guard c.isImage, c.dataShape[1] == 64, c.dataShape[2] == 64 else {
-            throw ModelError("dcgan64 is for 64×64 images; the data set gives \(c.dataShape). Add --image-size 64.")
+            throw GANError("dcgan64 is for 64×64 images; the data set gives \(c.dataShape). Add --image-size 64.")
         }
         let nc = c.dataShape[0], ngf = c.ngf, ndf = c.ndf
         let g = Network(inputShape: [c.nz, 1, 1], layers: [

@@ -1,4 +1,5 @@
 import Foundation
+import GANTensor
 import Hummingbird
 import Logging
 import NIOCore
@@ -14,7 +15,7 @@ public struct ListenAddress: Equatable, Sendable, CustomStringConvertible {
 
     /// Parses `HOST:PORT`, `:PORT` or `[IPv6]:PORT`; `flag` names the option in the error.
     public init(parsing text: String, flag: String) throws {
-        let bad = MonitorError("\(flag) \(text): expected HOST:PORT, e.g. 127.0.0.1:8080, or :0 for a free loopback port")
+        let bad = GANError("\(flag) \(text): expected HOST:PORT, e.g. 127.0.0.1:8080, or :0 for a free loopback port")
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { throw bad }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -51,14 +52,14 @@ public struct MonitorServerOptions: Sendable {
         for (flag, address) in [("--dashboard", dashboard), ("--metrics", metrics)] {
             guard let a = address, !a.isLoopback else { continue }
             if !allowRemote {
-                throw MonitorError("\(flag) \(a) is not a loopback address: other machines could watch the run; add --allow-remote (and --dashboard-token) to allow it, or use 127.0.0.1")
+                throw GANError("\(flag) \(a) is not a loopback address: other machines could watch the run; add --allow-remote (and --dashboard-token) to allow it, or use 127.0.0.1")
             }
             if token == nil {
-                throw MonitorError("\(flag) \(a) listens beyond this machine: give --dashboard-token TOKEN (or GAN_DASHBOARD_TOKEN) so that only those who know it can watch")
+                throw GANError("\(flag) \(a) listens beyond this machine: give --dashboard-token TOKEN (or GAN_DASHBOARD_TOKEN) so that only those who know it can watch")
             }
         }
         if let t = token, t.isEmpty || !t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._~".contains($0)) }) {
-            throw MonitorError("--dashboard-token: use letters, digits and - . _ ~ only (it travels in a URL and a cookie)")
+            throw GANError("--dashboard-token: use letters, digits and - . _ ~ only (it travels in a URL and a cookie)")
         }
     }
 }
@@ -121,12 +122,12 @@ public final class MonitorServer: @unchecked Sendable {
             ended.signal()
         }
         guard let outcome = started.wait(seconds: 20) else {
-            throw MonitorError("\(flag) \(address): the server did not start within 20 s")
+            throw GANError("\(flag) \(address): the server did not start within 20 s")
         }
         if let error = outcome.error {
-            throw MonitorError("\(flag) \(address): cannot listen there (\(error)); the port may be in use: pick another, or :0 for a free one")
+            throw GANError("\(flag) \(address): cannot listen there (\(error)); the port may be in use: pick another, or :0 for a free one")
         }
-        guard let port = outcome.port else { throw MonitorError("\(flag) \(address): the server stopped as it started") }
+        guard let port = outcome.port else { throw GANError("\(flag) \(address): the server stopped as it started") }
         return port
     }
 

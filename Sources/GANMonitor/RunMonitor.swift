@@ -1,4 +1,5 @@
 import Foundation
+import GANTensor
 import GANTraining
 
 /// What the dashboard shows, as one JSON document (`/api/state`, and inlined in report.html).
@@ -234,7 +235,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
             try Data(reportHTML().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             lock.withLock { wroteReport = true }
         } catch {
-            throw MonitorError("could not write \(path): \(error.localizedDescription); check that the run folder (--out) is writable")
+            throw GANError("could not write \(path): \(error.localizedDescription); check that the run folder (--out) is writable")
         }
     }
 
@@ -275,10 +276,3 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
     }
 }
 
-/// A dashboard or `/metrics` problem, said so that the user knows which flag to change.
-public struct MonitorError: Error, CustomStringConvertible {
-    /// What went wrong, naming the flag to change.
-    public let description: String
-    /// An error saying `description`.
-    public init(_ description: String) { self.description = description }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import GANTensor
 
 /// Keeps an earlier run's files apart from a new run started in the same folder: checkpoints,
 /// event files and metrics.jsonl are renamed to `NAME-before-<UTC time>` (before the extension
@@ -9,8 +10,8 @@ public enum RunFolder {
     public static func create(_ path: String, flag: String = "--out") throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw TrainError("\(flag) \(path) is a file, not a folder; pass a folder for the run's outputs") }
-            guard access(path, W_OK) == 0 else { throw TrainError("cannot write to the run folder \(path) (\(flag)): \(String(cString: strerror(errno))); pass a folder you can write to") }
+            guard isDirectory.boolValue else { throw GANError("\(flag) \(path) is a file, not a folder; pass a folder for the run's outputs") }
+            guard access(path, W_OK) == 0 else { throw GANError("cannot write to the run folder \(path) (\(flag)): \(String(cString: strerror(errno))); pass a folder you can write to") }
             return
         }
         // mkdir(2) one component at a time, so the error is the system's own reason for the
@@ -19,12 +20,12 @@ public enum RunFolder {
         for component in path.split(separator: "/") {
             prefix += "/" + component
             if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw TrainError("cannot create the run folder \(path) (\(flag)): \(prefix): \(String(cString: strerror(errno))); pass a folder you can write to")
+                throw GANError("cannot create the run folder \(path) (\(flag)): \(prefix): \(String(cString: strerror(errno))); pass a folder you can write to")
             }
         }
         var st = stat()
         guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw TrainError("cannot create the run folder \(path) (\(flag)); pass a folder you can write to")
+            throw GANError("cannot create the run folder \(path) (\(flag)); pass a folder you can write to")
         }
     }
 

@@ -2,11 +2,6 @@ import GANTensor
 import GANData
 import GANModels
 
-/// Why a run cannot start: a message that says what is wrong and how to fix it.
-public struct TrainError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 /// The pieces every process of a run builds identically from the config: the model (initialised
 /// from the seed), the real-data sampler and the noise sampler.
@@ -22,7 +17,7 @@ public struct RunSetup {
 
     /// Builds and initialises everything. Loads the data set (the slow part for images).
     public init(_ config: TrainConfig) throws {
-        if let problem = config.validate() { throw TrainError(problem) }
+        if let problem = config.validate() { throw GANError(problem) }
         self.config = config
         var shape: [Int]
         switch config.dataset {
@@ -54,7 +49,7 @@ public struct RunSetup {
     /// Builds everything around a given real-data sampler, without loading any data: for a worker
     /// that receives its shards' samples from the coordinator.
     public init(_ config: TrainConfig, real: RealSampler) throws {
-        if let problem = config.validate() { throw TrainError(problem) }
+        if let problem = config.validate() { throw GANError(problem) }
         self.config = config
         self.real = real
         target = nil
@@ -66,8 +61,7 @@ public struct RunSetup {
     private static func makeModel(_ config: TrainConfig, dataShape: [Int]) throws -> GANModel {
         let mc = ModelConfig(architecture: config.model, nz: config.nz, dataShape: dataShape, hidden: config.hidden,
                              ngf: config.ngf, ndf: config.ndf)
-        let model: GANModel
-        do { model = try GANModel(mc) } catch let e as ModelError { throw TrainError(e.description) }
+        let model = try GANModel(mc)
         model.initialize(seed: config.seed)
         return model
     }
@@ -77,7 +71,7 @@ public struct RunSetup {
     public func withSteps(_ steps: Int) throws -> RunSetup {
         var copy = self
         copy.config.steps = steps
-        if let problem = copy.config.validate() { throw TrainError(problem) }
+        if let problem = copy.config.validate() { throw GANError(problem) }
         return copy
     }
 

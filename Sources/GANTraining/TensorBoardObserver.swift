@@ -1,4 +1,5 @@
 import Foundation
+import GANTensor
 import Logging
 import GANCheckpoint
 
@@ -85,7 +86,7 @@ public final class TensorBoardObserver: TrainingObserver {
             case .grid(let step, let png, let path):
                 let bytes = [UInt8](png)
                 guard let size = pngDimensions(bytes) else {
-                    throw TensorBoardError("the grid \(path) of step \(step) is not a PNG file; its image is left out")
+                    throw GANError("the grid \(path) of step \(step) is not a PNG file; its image is left out")
                 }
                 e = TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: Int64(step),
                                      values: [.image(tag: Self.gridTag, height: size.height, width: size.width,
@@ -139,11 +140,11 @@ public final class TensorBoardObserver: TrainingObserver {
         do {
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw TensorBoardError("cannot create the folder \(directory): \(error.localizedDescription); check the --out path and its permissions")
+            throw GANError("cannot create the folder \(directory): \(error.localizedDescription); check the --out path and its permissions")
         }
         let file = directory + "/" + Self.fileName(after: resuming ? (try Self.eventFiles(in: directory)) : [])
         guard fm.createFile(atPath: file, contents: nil), let h = FileHandle(forWritingAtPath: file) else {
-            throw TensorBoardError("cannot create \(file); check that the folder is writable and the disk not full")
+            throw GANError("cannot create \(file); check that the folder is writable and the disk not full")
         }
         handle = h
         path = file
@@ -170,7 +171,7 @@ public final class TensorBoardObserver: TrainingObserver {
         do {
             try h.write(contentsOf: bytes)
         } catch {
-            throw TensorBoardError("writing \(path ?? directory) failed: \(error.localizedDescription); check free disk space")
+            throw GANError("writing \(path ?? directory) failed: \(error.localizedDescription); check free disk space")
         }
     }
 
@@ -181,7 +182,7 @@ public final class TensorBoardObserver: TrainingObserver {
             return try FileManager.default.contentsOfDirectory(atPath: directory)
                 .filter { $0.hasPrefix("events.out.tfevents.") }.sorted()
         } catch {
-            throw TensorBoardError("cannot list \(directory): \(error.localizedDescription)")
+            throw GANError("cannot list \(directory): \(error.localizedDescription)")
         }
     }
 
@@ -208,14 +209,14 @@ public final class TensorBoardObserver: TrainingObserver {
             do {
                 bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
             } catch {
-                throw TensorBoardError("cannot read \(path) to drop the steps after \(step): \(error.localizedDescription); remove the file to resume without it")
+                throw GANError("cannot read \(path) to drop the steps after \(step): \(error.localizedDescription); remove the file to resume without it")
             }
             let (records, complete) = TFRecord.records(in: bytes)
             var kept: [UInt8] = []
             var dropped = !complete
             for r in records {
                 guard let info = TensorBoardEvent.stepAndTags(r) else {
-                    throw TensorBoardError("\(path) holds a record that is not an Event; remove the file (or --no-tensorboard) to resume")
+                    throw GANError("\(path) holds a record that is not an Event; remove the file (or --no-tensorboard) to resume")
                 }
                 if info.step > Int64(step) { dropped = true; continue }
                 if info.step == Int64(step) { atStep.formUnion(info.tags) }
@@ -229,12 +230,12 @@ public final class TensorBoardObserver: TrainingObserver {
                 guard rename(temp, path) == 0 else {
                     let e = errno
                     unlink(temp)
-                    throw TensorBoardError("renaming over \(path) failed: \(String(cString: strerror(e)))")
+                    throw GANError("renaming over \(path) failed: \(String(cString: strerror(e)))")
                 }
-            } catch let e as TensorBoardError {
+            } catch let e as GANError {
                 throw e
             } catch {
-                throw TensorBoardError("cannot rewrite \(path) without the steps after \(step): \(error)")
+                throw GANError("cannot rewrite \(path) without the steps after \(step): \(error)")
             }
         }
         return atStep
@@ -245,13 +246,8 @@ public final class TensorBoardObserver: TrainingObserver {
         do {
             return try RunFolder.moveAside(directory)
         } catch {
-            throw TensorBoardError("moving an earlier run's event files in \(directory) aside failed: \(error.localizedDescription); use another --out folder or remove them")
+            throw GANError("moving an earlier run's event files in \(directory) aside failed: \(error.localizedDescription); use another --out folder or remove them")
         }
     }
 }
 
-/// A TensorBoard event file could not be written; the message says what and how to fix it.
-public struct TensorBoardError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

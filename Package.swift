@@ -3,15 +3,15 @@
 //
 // Dependency direction (one way only):
 //   C shims (CBLAS, CZeroMQ, CZlib, CPNG, CGIF, CStb)
-//     -> GANTensor (storage, RNG, GEMM, .npy)
-//     -> GANLayers (layers, losses, flat parameters)
-//     -> GANOptim (Adam)
+//     -> GANTensor (storage, RNG and stream keys, GEMM, numerics fingerprint, .npy, GANError)
+//     -> GANLayers (layers, losses, flat parameters), GANOptim (Adam)
 //     -> GANModels (MLP, DCGAN family)
-//     -> GANData, GANImage, GANCheckpoint (data sets, pictures, safetensors)
-//     -> GANTraining (shard tree, step, trainer) -> GANEval (quality numbers)
-//     -> GANMonitor (live dashboard, /metrics, report.html; HTTP by Hummingbird)
-//     -> GANTransport (ZeroMQ, wire format) -> GANDistributed (coordinator, worker)
-//     -> GANCommandLine (every command's flags and runs) -> thin executables (gan-train, gan-sample, gan-eval, gan-coord, gan-worker)
+//     -> GANData, GANImage, GANCheckpoint (data sets and 1-D statistics, pictures, safetensors)
+//     -> GANTraining (phase vector, shard tree, step, trainer, observers, guards, TensorBoard)
+//     -> GANEval (quality numbers) | GANMonitor (dashboard, /metrics, report.html; Hummingbird)
+//        | GANDistributed (coordinator, audits, worker) on GANTransport (ZeroMQ, wire format; needs only GANTensor)
+//     -> GANCommandLine (every command's flags and runs)
+//     -> thin executables (gan-train, gan-sample, gan-eval, gan-coord, gan-worker; gan-bench on GANTraining)
 import PackageDescription
 
 /// Numeric targets are compiled whole-module with bounds checks off in release builds:

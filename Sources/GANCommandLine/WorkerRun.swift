@@ -28,16 +28,10 @@ public struct WorkerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("OpenBLAS kernel: auto (the coordinator's, when this host runs it; else the fastest here) or a NAME to insist on.", valueName: "auto|NAME"))
     public var blasKernel: String = "auto"
 
-    @Option(help: .hidden)
-    public var faultKillAtStep: Int?
-
-    @Option(help: .hidden)
-    public var faultPhase: String = "d"
 
     public func validate() throws {
         if (curveKey == nil) != (serverKey == nil) { throw ValidationError("--curve-key and --server-key go together.") }
         if coordinatorTimeout <= 0 { throw ValidationError("--coordinator-timeout must be positive.") }
-        if !["d", "g"].contains(faultPhase) { throw ValidationError("--fault-phase is d or g.") }
     }
 
     /// Connects and serves until the coordinator says stop.
@@ -61,8 +55,7 @@ public struct WorkerOptions: ParsableArguments {
             endpoint.close()
             BLASKernelLaunch.relaunch(arguments: CommandLine.arguments, kernel: kernel)
         }
-        options.killAtStep = faultKillAtStep
-        options.killPhase = faultPhase == "g" ? .generator : .discriminator
+        options.willCompute = try FaultInjection.fromEnvironment(logger: logger)
         try WorkerLoop(endpoint: endpoint, token: token, options: options, logger: logger).run()
     }
 }

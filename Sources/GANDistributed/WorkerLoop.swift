@@ -19,9 +19,9 @@ public final class WorkerLoop {
         /// Called with the run's kernel when the coordinator asks this worker to switch to it;
         /// gan-worker re-executes itself. Nil: the request ends the loop with an error.
         public var relaunch: ((String) throws -> Never)? = nil
-        /// Fault injection for tests: SIGKILL this process on receiving work for this step/phase.
-        public var killAtStep: Int? = nil
-        public var killPhase: Phase = .discriminator
+        /// Test hook: called with the phase and step of each work message before it is computed
+        /// (fault injection: a test's worker kills itself mid-step). No command-line flag sets it.
+        public var willCompute: ((Phase, Int) -> Void)? = nil
         /// Test hook: changes each result node (phase, step, values, count) before it is sent, to
         /// play a worker with bad memory or a tampered build. No command-line flag sets it.
         public var tamperWithResults: ((Phase, Int, UnsafeMutablePointer<Float>, Int) -> Void)? = nil
@@ -119,10 +119,7 @@ public final class WorkerLoop {
                 }
                 let step = Int(m.header.step)
                 beating.step = UInt64(step)
-                if let k = options.killAtStep, k == step, options.killPhase == phase {
-                    logger.warning("fault injection: SIGKILL at step \(step) \(phase)")
-                    kill(getpid(), SIGKILL)
-                }
+                options.willCompute?(phase, step)
                 let shards: [Int]
                 do {
                     shards = try m.workShards().map(Int.init)

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import GANCommandLine
+import GANTraining
+import Logging
 
 /// gan-worker's coordinator address from launcher variables (Slurm, torchrun templates), with
 /// faked environments; and once end to end, a real worker that finds a real coordinator through
@@ -155,5 +157,25 @@ final class LaunchEnvironmentTests: XCTestCase {
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// The worker's test-only fault hook: read from the environment, refused when malformed.
+final class FaultInjectionTests: XCTestCase {
+    func testSpecsAreParsedOrRefused() throws {
+        let logger = Logger(label: "fault-test")
+        XCTAssertNil(try FaultInjection.fromEnvironment([:], logger: logger))
+        XCTAssertNil(try FaultInjection.fromEnvironment([FaultInjection.variable: ""], logger: logger))
+        XCTAssertNotNil(try FaultInjection.fromEnvironment([FaultInjection.variable: "20"], logger: logger))
+        XCTAssertNotNil(try FaultInjection.fromEnvironment([FaultInjection.variable: "20:g"], logger: logger))
+        for bad in ["x", "20:q", "-1", "20:g:1"] {
+            XCTAssertThrowsError(try FaultInjection.fromEnvironment([FaultInjection.variable: bad], logger: logger), bad) { error in
+                XCTAssertTrue("\(error)".contains("expected STEP"), "\(error)")
+            }
+        }
+        // A hook for another step or phase does nothing (the process is still here to check).
+        let hook = try XCTUnwrap(FaultInjection.fromEnvironment([FaultInjection.variable: "5:g"], logger: logger))
+        hook(.discriminator, 5)
+        hook(.generator, 4)
     }
 }

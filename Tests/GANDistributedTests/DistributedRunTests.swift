@@ -55,9 +55,8 @@ final class DistributedRunTests: XCTestCase {
                                                "--token", token, "--worker-timeout", "2"])
         let good = try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
                              log: URL(fileURLWithPath: ws.path("good.log")))
-        let doomed = try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token,
-                                              "--fault-kill-at-step", "20", "--fault-phase", "g"],
-                               log: URL(fileURLWithPath: ws.path("doomed.log")))
+        let doomed = try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
+                               env: ["SWIFTGAN_TEST_KILL_AT": "20:g"], log: URL(fileURLWithPath: ws.path("doomed.log")))
         XCTAssertEqual(c.wait(), 0, c.output)
         XCTAssertEqual(doomed.wait(), SIGKILL, "the doomed worker was killed by its own SIGKILL")
         XCTAssertEqual(doomed.process.terminationReason, .uncaughtSignal)
@@ -219,8 +218,8 @@ final class DistributedRunTests: XCTestCase {
         let port = freePort(), token = "alone-\(port)", address = "tcp://127.0.0.1:\(port)"
         let flags = mlp + ["--workers", "1", "--external", "--listen", address, "--token", token, "--worker-timeout", "2"]
         let c = try coord(ws, "alone", flags)
-        let doomed = try Child("gan-worker", ["--connect", address, "--token", token, "--fault-kill-at-step", "25"],
-                               log: URL(fileURLWithPath: ws.path("doomed.log")))
+        let doomed = try Child("gan-worker", ["--connect", address, "--token", token],
+                               env: ["SWIFTGAN_TEST_KILL_AT": "25"], log: URL(fileURLWithPath: ws.path("doomed.log")))
         XCTAssertNotEqual(c.wait(), 0, "the coordinator gives up with no worker left")
         doomed.wait(timeout: 30)
         XCTAssertTrue(c.output.contains("no worker left"), c.output)

@@ -119,8 +119,8 @@ final class LiveRunTests: XCTestCase {
         let worker = bin.appendingPathComponent("gan-worker")
         let good = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/good.log")
         defer { good.stop() }
-        let doomed = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token, "--fault-kill-at-step", "\(killStep)"],
-                               log: dir + "/doomed.log")
+        let doomed = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
+                               env: ["SWIFTGAN_TEST_KILL_AT": "\(killStep)"], log: dir + "/doomed.log")
         defer { doomed.stop() }
         let url = try XCTUnwrap(coord.waitForLine(after: "metrics: ", timeout: 60), "gan-coord printed its /metrics URL:\n\(coord.output)")
 
@@ -200,8 +200,8 @@ extension LiveRunTests {
                               log: dir + "/coord.log")
         defer { coord.stop() }
         let doomed = try Child(bin.appendingPathComponent("gan-worker"),
-                               ["--connect", "tcp://127.0.0.1:\(port)", "--token", token, "--fault-kill-at-step", "20"],
-                               log: dir + "/doomed.log")
+                               ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
+                               env: ["SWIFTGAN_TEST_KILL_AT": "20"], log: dir + "/doomed.log")
         defer { doomed.stop() }
         XCTAssertNotEqual(coord.finish(timeout: 120), 0, "no worker left is a failure:\n\(coord.output)")
         let html = try String(contentsOfFile: dir + "/run/report.html", encoding: .utf8)

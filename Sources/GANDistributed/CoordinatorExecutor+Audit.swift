@@ -83,7 +83,10 @@ extension CoordinatorExecutor {
                 discarded.formUnion(w.outstanding)
                 w.outstanding = []
                 w.strikes += 1
-                if w.strikes >= 2 && w.alive { evict(w, reason: "its results failed \(w.strikes) audits") }
+                if w.strikes >= 2 && w.alive {
+                    pool.evict(w, reason: "its results failed \(w.strikes) audits")
+                    auditStatistics.evictions += 1
+                }
             }
         }
         return discarded
@@ -105,15 +108,6 @@ extension CoordinatorExecutor {
         }
     }
 
-    /// Removes `w` from the run for good and tells it why.
-    func evict(_ w: Worker, reason: String) {
-        w.alive = false
-        w.evicted = true
-        auditStatistics.evictions += 1
-        logger.error("evicting \(describe(w.id)): \(reason)")
-        try? endpoint.send(.shutdown(jobID: jobID, reason: "evicted by the coordinator: \(reason)"), to: w.peer)
-    }
-
     /// The node's value computed in this process, from the master parameters the workers were sent.
     private func recompute(_ node: ShardTree.Node, phase: Phase, step: Int, count: Int) -> TensorBuffer {
         let shards = Array(tree.shards(of: node))
@@ -125,10 +119,7 @@ extension CoordinatorExecutor {
         return b
     }
 
-    private func describe(_ id: UInt32) -> String {
-        guard let w = workers.first(where: { $0.id == id }) else { return "worker \(id)" }
-        return "worker \(id) (\(w.hostname)\(w.pid.map { " pid \($0)" } ?? ""))"
-    }
+    private func describe(_ id: UInt32) -> String { pool.describe(id) }
 
     static func sameBytes(_ a: TensorBuffer, _ b: TensorBuffer) -> Bool {
         a.byteCount == b.byteCount && a.withUnsafeMutableFloats { pa in

@@ -4,45 +4,12 @@ import GANTensor
 import GANTraining
 import GANTransport
 
-/// The coordinator's side of every phase: assigns the run's S shards to live workers, sends each
-/// its shards with the current parameters, collects the shard-tree nodes they return, reassigns
-/// the shards of workers that die, and combines the nodes in the tree's fixed order — so the sum
-/// is the same bits as `gan-train`'s, whichever worker computed what.
+/// The coordinator's side of every phase, its phase scheduler: assigns the run's S shards to the
+/// workers that the `WorkerPool` (admission, liveness, eviction) says may work, sends each its
+/// shards with the current parameters, collects the shard-tree nodes they return, reassigns the
+/// shards of workers that die, audits, and combines the nodes in the tree's fixed order, so the
+/// sum is the same bits as `gan-train`'s, whichever worker computed what.
 public final class CoordinatorExecutor: PhaseExecutor {
-    /// One admitted worker.
-    final class Worker {
-        let id: UInt32
-        let peer: PeerID
-        var lastSeen: Double
-        var alive = true
-        /// The step whose G parameters this worker holds (it may need them in the G phase).
-        var generatorStep = -1
-        /// The shards it owes for the phase in flight.
-        var outstanding: Set<Int> = []
-        /// The nodes it recomputes for audits in the phase in flight.
-        var auditing: Set<ShardTree.Node> = []
-        /// Audits its results failed (two evict it).
-        var strikes = 0
-        var evicted = false
-        let hostname: String
-        /// The worker's process id, when it reported one (local workers).
-        let pid: Int?
-        /// Shards given to it in the phase in flight, and in the last finished phase.
-        var shardsThisPhase = 0
-        var shardsLastPhase = 0
-        /// Compute seconds it reported in the phase in flight, and in the last phase it answered.
-        var computeThisPhase = 0.0
-        var computeLastPhase = 0.0
-        var answeredThisPhase = false
-        init(id: UInt32, peer: PeerID, now: Double, hostname: String, pid: Int?) {
-            self.id = id
-            self.peer = peer
-            self.lastSeen = now
-            self.hostname = hostname
-            self.pid = pid
-        }
-    }
-
     public struct Options {
         /// A worker silent this long while it owes shards is declared dead.
         public var workerTimeout: Double = 10
@@ -62,12 +29,16 @@ public final class CoordinatorExecutor: PhaseExecutor {
     public let setup: RunSetup
     public let dLayout: PhaseLayout
     public let gLayout: PhaseLayout
-    public var options: Options
+    public var options: Options { get { pool.options } set { pool.options = newValue } }
     public var logger: Logger
+    /// Admission, liveness and eviction of the workers; this type only schedules their work.
+    let pool: WorkerPool
     /// Extra liveness signal: the process ids of workers known dead (exited child processes), so
     /// that their shards move at once rather than after the heartbeat timeout.
-    public var deadWorkerProbe: (() -> Set<Int>)?
+    public var deadWorkerProbe: (() -> Set<Int>)? { get { pool.deadWorkerProbe } set { pool.deadWorkerProbe = newValue } }
     public private(set) var timing = StepTiming()
+    /// The pool's received-bytes count when the step began (timing counts one step).
+    private var receivedAtStepStart = 0
     /// Shards moved from a worker that died to the others, since the start (for `/metrics`).
     public private(set) var shardsReassigned = 0
     /// Called on the training thread after each phase with each answering worker's id and the
@@ -75,12 +46,12 @@ public final class CoordinatorExecutor: PhaseExecutor {
     public var phaseComputed: ((_ worker: UInt32, _ seconds: Double) -> Void)?
     /// Called on the training thread each time heartbeats go out (every `heartbeatInterval`),
     /// also while a phase waits: the dashboard's worker table stays current in a stalled step.
-    public var heartbeatSent: (() -> Void)?
+    public var heartbeatSent: (() -> Void)? { get { pool.heartbeatSent } set { pool.heartbeatSent = newValue } }
 
     /// Whether real samples travel in D-phase work messages (data sets workers cannot load).
     public let samplesInWork: Bool
-    private var gate: HelloGate
-    var workers: [Worker] = []
+    typealias Worker = WorkerPool.Worker
+    var workers: [Worker] { pool.workers }
     /// The audits of the phase in flight, by node.
     var audits: [ShardTree.Node: Audit] = [:]
     /// Workers whose results were caught wrong in the phase in flight: given no more of its work.
@@ -90,7 +61,6 @@ public final class CoordinatorExecutor: PhaseExecutor {
     /// Recomputes a disputed node here, to tell which of two disagreeing workers is wrong.
     lazy var referee: ShardComputer = setup.makeComputer()
     private let sum: Tensor
-    private var lastHeartbeat = 0.0
 
     public init(endpoint: MessageEndpoint, jobID: UInt64, token: JobToken, setup: RunSetup, dLayout: PhaseLayout,
                 gLayout: PhaseLayout, options: Options, logger: Logger) throws {
@@ -99,54 +69,35 @@ public final class CoordinatorExecutor: PhaseExecutor {
         self.setup = setup
         self.dLayout = dLayout
         self.gLayout = gLayout
-        self.options = options
         self.logger = logger
         tree = ShardTree(shardCount: setup.config.shards)
         samplesInWork = !JobDescription.workersCanLoad(setup.config)
         let numerics = NumericsFingerprint.current(blasThreads: setup.config.blasThreads)
         let job = JobDescription(config: setup.config, sampleShape: setup.real.sampleShape, samplesInWork: samplesInWork,
                                  numerics: numerics)
-        gate = HelloGate(jobID: jobID, token: token, runConfig: Array(try JSONEncoder().encode(job)), requiredNumerics: numerics)
+        let gate = HelloGate(jobID: jobID, token: token, runConfig: Array(try JSONEncoder().encode(job)), requiredNumerics: numerics)
+        pool = WorkerPool(endpoint: endpoint, jobID: jobID, gate: gate, options: options, logger: logger)
         sum = Tensor(shape: [max(dLayout.count, gLayout.count)])
         endpoint.filter = MessageFilter(jobID: jobID)
     }
 
+    /// Every admitted worker as the coordinator sees it now (see `WorkerPool.status`).
+    public var workerStatus: [WorkerStatus] { pool.status() }
+
+    /// Waits until `count` workers have joined (or `timeout` seconds pass: an error).
+    public func waitForWorkers(_ count: Int, timeout: Double) throws { try pool.waitFor(count, timeout: timeout) }
+
+    /// Tells every live worker to stop.
+    public func shutdown(reason: String) { pool.shutdown(reason: reason) }
+
     /// Live workers, by admission order.
     public var liveWorkers: [UInt32] { workers.filter(\.alive).map(\.id) }
 
-    /// Every admitted worker as the coordinator sees it now: `late` once silent for three
-    /// heartbeat intervals (a busy worker still heartbeats from its own thread), `dead` once its
-    /// shards went to others.
-    public var workerStatus: [WorkerStatus] {
-        let t = now()
-        return workers.map { w in
-            let silent = t - w.lastSeen
-            let state: WorkerStatus.State = w.evicted ? .evicted : !w.alive ? .dead : silent > 3 * options.heartbeatInterval ? .late : .alive
-            return WorkerStatus(id: w.id, host: w.hostname, pid: w.pid, shards: w.shardsLastPhase,
-                                computeSeconds: w.computeLastPhase, lastHeardSecondsAgo: silent, state: state)
-        }
-    }
-
-    /// Waits until `count` workers have joined (or `timeout` seconds pass: an error).
-    public func waitForWorkers(_ count: Int, timeout: Double) throws {
-        let deadline = now() + timeout
-        while workers.filter(\.alive).count < count {
-            if now() > deadline {
-                throw GANError("only \(workers.filter(\.alive).count) of \(count) workers joined within \(Int(timeout)) s; check that the workers can reach the coordinator and use the right token and keys")
-            }
-            try pump(step: 0, phase: nil, timeout: 0.1, received: { _, _ in })
-        }
-    }
-
-    /// Tells every live worker to stop.
-    public func shutdown(reason: String) {
-        for w in workers where w.alive {
-            try? endpoint.send(.shutdown(jobID: jobID, reason: reason), to: w.peer)
-        }
-    }
-
     public func run(_ phase: Phase, step: Int) throws -> UnsafeMutablePointer<Float> {
-        if phase == .discriminator { timing = StepTiming() }
+        if phase == .discriminator {
+            timing = StepTiming()
+            receivedAtStepStart = pool.bytesReceived
+        }
         for w in workers { w.shardsThisPhase = 0; w.computeThisPhase = 0; w.answeredThisPhase = false }
         let layout = phase == .discriminator ? dLayout : gLayout
         var pending = Set(0..<tree.shardCount)
@@ -161,7 +112,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
         let t0 = now()
         var computeMax = 0.0
         while !pending.isEmpty || !audits.isEmpty {
-            try pump(step: step, phase: phase, timeout: 0.05) { worker, message in
+            try pool.pump(step: step, phase: phase, timeout: 0.05) { worker, message in
                 // Accept a node only if every shard under it is still owed by this worker: a late
                 // or duplicate answer never enters the sum twice. An audit's answer is kept aside.
                 // A malformed frame drops the message; a frame that is merely not owed drops itself.
@@ -205,7 +156,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
             // Audits with both answers in: compare, and on a mismatch find and discard the wrong one.
             let discarded = try settleAudits(phase: phase, step: step, layout: layout, nodes: &nodes)
             // Failures: reassign what dead workers owed, and what wrong workers sent.
-            let lost = reapDeadWorkers().union(discarded)
+            let lost = pool.reap().union(discarded)
             dropMootAudits(nodes: nodes)
             if !lost.isEmpty {
                 let owed = lost.intersection(pending.union(discarded))
@@ -217,6 +168,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
             }
         }
         timing.wait += now() - t0
+        timing.bytesReceived = pool.bytesReceived - receivedAtStepStart
         timing.compute += computeMax   // the slowest worker of each phase
         timing.workers = workers.filter(\.alive).count
         for w in workers where w.answeredThisPhase {
@@ -265,8 +217,8 @@ public final class CoordinatorExecutor: PhaseExecutor {
                 if now() > deadline {
                     throw GANError("no worker left and none joined within \(Int(options.emptyTimeout)) s (--worker-timeout)")
                 }
-                try pump(step: step, phase: nil, timeout: 0.1, received: { _, _ in })
-                _ = reapDeadWorkers()
+                try pool.pump(step: step, phase: nil, timeout: 0.1, received: { _, _ in })
+                _ = pool.reap()
                 live = eligibleWorkers
             }
         }
@@ -315,67 +267,4 @@ public final class CoordinatorExecutor: PhaseExecutor {
         }
     }
 
-    /// Marks workers dead that are silent past the timeout while owing shards, or that the probe
-    /// reports; returns the shards they owed.
-    private func reapDeadWorkers() -> Set<Int> {
-        var lost = Set<Int>()
-        let t = now()
-        let exited = deadWorkerProbe?() ?? []
-        for w in workers where w.alive {
-            let silent = t - w.lastSeen
-            let gone = w.pid.map(exited.contains) ?? false
-            if gone || ((!w.outstanding.isEmpty || !w.auditing.isEmpty) && silent > options.workerTimeout) {
-                w.alive = false
-                lost.formUnion(w.outstanding)
-                logger.warning("worker \(w.id) (\(w.hostname)) \(gone ? "exited" : "silent for \(String(format: "%.1f", silent)) s"); its shards \(w.outstanding.sorted()) go to the others")
-                w.outstanding = []
-                w.auditing = []
-            }
-        }
-        return lost
-    }
-
-    /// Receives for up to `timeout` seconds: admits hellos, records heartbeats, hands results of
-    /// the phase in flight to `received`, and sends heartbeats when due.
-    private func pump(step: Int, phase: Phase?, timeout: Double,
-                      received: (Worker, Message) throws -> Void) throws {
-        let t = now()
-        if t - lastHeartbeat > options.heartbeatInterval {
-            lastHeartbeat = t
-            for w in workers where w.alive { try? endpoint.send(.heartbeat(jobID: jobID, step: UInt64(step)), to: w.peer) }
-            heartbeatSent?()
-        }
-        guard let envelope = try endpoint.receive(timeout: .milliseconds(Int(timeout * 1000))), let peer = envelope.peer else { return }
-        let message = envelope.message
-        timing.bytesReceived += message.wireByteCount
-        if message.type == .hello {
-            switch gate.admit(message) {
-            case .welcome(let id, let caps, let reply):
-                try? endpoint.send(reply, to: peer)
-                workers.append(Worker(id: id, peer: peer, now: now(), hostname: caps.hostname, pid: caps.pid.map(Int.init)))
-                logger.info("worker \(id) joined from \(caps.hostname)\(caps.pid.map { " pid \($0)" } ?? "") (\(caps.threads) threads, \(caps.numerics.map(\.blasKernel) ?? "?") kernel); \(workers.filter(\.alive).count) live")
-            case .reject(let error, let reply):
-                try? endpoint.send(reply, to: peer)
-                logger.warning("refused a worker: \(error)")
-            }
-            return
-        }
-        guard let w = workers.first(where: { $0.peer == peer && $0.alive }) else {
-            logger.debug("message from an unknown or dead peer dropped")
-            return
-        }
-        w.lastSeen = now()
-        switch message.type {
-        case .result:
-            guard let phase, message.header.step == UInt64(step), message.header.phase == phase.wire else {
-                logger.debug("stale result from worker \(w.id) dropped")
-                return
-            }
-            try received(w, message)
-        case .error:
-            logger.warning("worker \(w.id) reports: \(message.text)")
-        default:
-            break
-        }
-    }
 }

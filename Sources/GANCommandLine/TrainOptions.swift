@@ -115,6 +115,23 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: "Samples per Fréchet distance of --eval-every.")
     public var evalSamples: Int = 2_000
 
+    /// The flag that sets `field` (the one place that spells them for configuration errors).
+    public static func flag(for field: ConfigField) -> String {
+        switch field {
+        case .steps: return "--steps"
+        case .batch: return "--batch"
+        case .shards: return "--shards"
+        case .lrD: return "--lr-d (or --lr)"
+        case .lrG: return "--lr-g (or --lr)"
+        case .beta1: return "--beta1"
+        case .beta2: return "--beta2"
+        case .nz: return "--nz"
+        case .hidden: return "--hidden"
+        case .targetStd: return "--target-std"
+        case .blasThreads: return "--blas-threads"
+        }
+    }
+
     /// The run's guards from the flags.
     public var guards: TrainingGuards {
         var g = TrainingGuards()
@@ -155,7 +172,9 @@ public struct TrainOptions: ParsableArguments {
     }
 
     public func validate() throws {
-        if let problem = config.validate() { throw ValidationError(problem) }
+        do { try config.validate() } catch let e as ConfigError {
+            throw ValidationError("\(Self.flag(for: e.field)) \(e.problem)")
+        }
         if logEvery < 1 { throw ValidationError("--log-every must be ≥ 1.") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1.") }
         if sampleCount < 0 { throw ValidationError("--sample-count must be ≥ 0.") }

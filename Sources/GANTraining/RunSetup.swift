@@ -17,7 +17,7 @@ public struct RunSetup {
 
     /// Builds and initialises everything. Loads the data set (the slow part for images).
     public init(_ config: TrainConfig) throws {
-        if let problem = config.validate() { throw GANError(problem) }
+        try config.validate()
         self.config = config
         var shape: [Int]
         switch config.dataset {
@@ -49,7 +49,7 @@ public struct RunSetup {
     /// Builds everything around a given real-data sampler, without loading any data: for a worker
     /// that receives its shards' samples from the coordinator.
     public init(_ config: TrainConfig, real: RealSampler) throws {
-        if let problem = config.validate() { throw GANError(problem) }
+        try config.validate()
         self.config = config
         self.real = real
         target = nil
@@ -71,7 +71,7 @@ public struct RunSetup {
     public func withSteps(_ steps: Int) throws -> RunSetup {
         var copy = self
         copy.config.steps = steps
-        if let problem = copy.config.validate() { throw GANError(problem) }
+        try copy.config.validate()
         return copy
     }
 

@@ -75,21 +75,41 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var effectiveNGF: Int { ngf ?? ModelConfig.defaultWidth(model) }
     public var effectiveNDF: Int { ndf ?? ModelConfig.defaultWidth(model) }
 
-    /// Checks the flags that can be wrong on their own; returns a sentence saying how to fix the first problem.
-    public func validate() -> String? {
-        if steps < 0 { return "--steps must be ≥ 0; got \(steps)." }
-        if batch < 1 { return "--batch must be ≥ 1; got \(batch)." }
-        if shards < 1 { return "--shards must be ≥ 1; got \(shards)." }
-        if batch % shards != 0 { return "--batch \(batch) does not split into --shards \(shards) equal shards; pick a batch that is a multiple of \(shards)." }
-        if model != .mlp && batch / shards < 2 { return "BatchNorm needs at least 2 samples per shard; --batch \(batch) over --shards \(shards) gives \(batch / shards)." }
-        if !(lrD > 0 && lrG > 0) { return "Learning rates must be positive." }
-        if !((0..<1).contains(beta1) && (0..<1).contains(beta2)) { return "--beta1 and --beta2 must be in [0, 1)." }
-        if nz < 1 { return "--nz must be ≥ 1." }
-        if hidden < 1 { return "--hidden must be ≥ 1." }
-        if !(targetStd > 0) { return "--target-std must be positive; got \(targetStd)." }
-        if blasThreads < 1 { return "--blas-threads must be ≥ 1." }
-        return nil
+    /// Checks the settings that can be wrong on their own; throws the first problem, naming the
+    /// field (the command line maps it to its flag).
+    public func validate() throws {
+        func fail(_ field: ConfigField, _ problem: String) -> ConfigError { ConfigError(field: field, problem: problem) }
+        if steps < 0 { throw fail(.steps, "must be ≥ 0; got \(steps).") }
+        if batch < 1 { throw fail(.batch, "must be ≥ 1; got \(batch).") }
+        if shards < 1 { throw fail(.shards, "must be ≥ 1; got \(shards).") }
+        if batch % shards != 0 { throw fail(.batch, "\(batch) does not split into \(shards) equal shards; pick a batch that is a multiple of \(shards).") }
+        if model != .mlp && batch / shards < 2 { throw fail(.batch, "\(batch) over \(shards) shards gives \(batch / shards) sample(s) per shard; BatchNorm needs at least 2.") }
+        if !(lrD > 0) { throw fail(.lrD, "must be positive; got \(lrD).") }
+        if !(lrG > 0) { throw fail(.lrG, "must be positive; got \(lrG).") }
+        if !(0..<1).contains(beta1) { throw fail(.beta1, "must be in [0, 1); got \(beta1).") }
+        if !(0..<1).contains(beta2) { throw fail(.beta2, "must be in [0, 1); got \(beta2).") }
+        if nz < 1 { throw fail(.nz, "must be ≥ 1; got \(nz).") }
+        if hidden < 1 { throw fail(.hidden, "must be ≥ 1; got \(hidden).") }
+        if !(targetStd > 0) { throw fail(.targetStd, "must be positive; got \(targetStd).") }
+        if blasThreads < 1 { throw fail(.blasThreads, "must be ≥ 1; got \(blasThreads).") }
     }
+}
+
+/// A `TrainConfig` setting, by its property name. The library names fields; the command line
+/// knows their flags (`TrainOptions.flag(for:)`).
+public enum ConfigField: String, Sendable, CaseIterable {
+    case steps, batch, shards, lrD, lrG, beta1, beta2, nz, hidden, targetStd, blasThreads
+}
+
+/// A configuration that cannot run: which field, and what is wrong with its value.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public let field: ConfigField
+    public let problem: String
+    public init(field: ConfigField, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+    public var description: String { "\(field.rawValue) \(problem)" }
 }
 
 extension GeneratorLoss: Codable {}

@@ -123,3 +123,21 @@ final class GuardTests: XCTestCase {
         for s in 1...10 { XCTAssertNil(off.observe(step: s, metrics: won)) }
     }
 }
+
+/// `TrainConfig.validate` names the field; the command line maps it to the flag.
+final class ConfigValidationTests: XCTestCase {
+    func testEachProblemNamesItsField() {
+        func field(_ edit: (inout TrainConfig) -> Void) -> ConfigField? {
+            var c = TrainConfig()
+            edit(&c)
+            do { try c.validate(); return nil } catch let e as ConfigError { return e.field } catch { return nil }
+        }
+        XCTAssertNil(field { _ in })
+        XCTAssertEqual(field { $0.steps = -1 }, .steps)
+        XCTAssertEqual(field { $0.batch = 30 }, .batch)
+        XCTAssertEqual(field { $0.model = .dcgan28; $0.batch = 4 }, .batch)
+        XCTAssertEqual(field { $0.lrG = 0 }, .lrG)
+        XCTAssertEqual(field { $0.beta2 = 1 }, .beta2)
+        XCTAssertEqual(field { $0.blasThreads = 0 }, .blasThreads)
+    }
+}

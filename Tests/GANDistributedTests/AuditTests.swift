@@ -10,77 +10,22 @@ import GANTransport
 /// whole run takes well under a second. A worker made to corrupt its results is caught, its work
 /// is redone, it is evicted, and the run still ends with gan-train's bits.
 final class AuditTests: XCTestCase {
-    func quiet() -> Logger {
-        var l = Logger(label: "audit-test")
-        l.logLevel = ProcessInfo.processInfo.environment["AUDIT_DEBUG"] == nil ? .critical : .debug
-        return l
+    typealias Harness = CoordinatorInProcessTests.Harness
+
+    /// Runs the shared in-process config with one worker per entry of `workers` (each configures
+    /// a worker's options), auditing `fraction` of the nodes.
+    func coordinated(workers: [(inout WorkerLoop.Options) -> Void], fraction: Double) throws
+        -> (parameters: [Float], audits: AuditStatistics, exits: [String]) {
+        let h = try Harness(auditFraction: fraction)
+        for configure in workers { h.addWorker { options, _ in configure(&options) } }
+        let state = try h.run(workers: workers.count)
+        return (state, h.executor.auditStatistics, h.exits.items)
     }
 
-    func config() -> TrainConfig {
-        var c = TrainConfig()
-        c.model = .mlp
-        c.dataset = .ring8
-        c.steps = 8
-        c.batch = 32
-        c.shards = 8
-        c.hidden = 16
-        c.nz = 4
-        c.seed = 3
-        return c
-    }
+    func localParameters() throws -> [Float] { try CoordinatorInProcessTests.local() }
 
-    /// The same config in one process: the bits every coordinated run must end with.
-    func localParameters() throws -> [Float] {
-        let setup = try RunSetup(config())
-        let computer = setup.makeComputer()
-        var o = OutputOptions()
-        o.logEvery = 1_000_000
-        let t = try Trainer(setup: setup, dLayout: computer.dLayout, gLayout: computer.gLayout, options: o, logger: quiet())
-        try t.run(executor: LocalExecutor(computer: computer))
-        return setup.model.generator.parameters.array + setup.model.discriminator.parameters.array + t.server.adamD.v.array
-    }
-
-    /// Runs the config with one worker thread per entry of `workers`, auditing `fraction` of the nodes.
-    func coordinated(workers: [WorkerLoop.Options], fraction: Double) throws -> (parameters: [Float], audits: AuditStatistics, exits: [String]) {
-        let hub = InMemoryHub(logger: quiet())
-        let setup = try RunSetup(config())
-        let (dLayout, gLayout) = ShardComputer.layouts(for: setup.model)
-        var o = OutputOptions()
-        o.logEvery = 1_000_000
-        let trainer = try Trainer(setup: setup, dLayout: dLayout, gLayout: gLayout, options: o, logger: quiet())
-        var options = CoordinatorExecutor.Options()
-        options.auditFraction = fraction
-        let executor = try CoordinatorExecutor(endpoint: hub.coordinator, jobID: 77, token: JobToken("t"), setup: setup,
-                                               dLayout: dLayout, gLayout: gLayout, options: options, logger: quiet())
-        let exits = LockedList()
-        let group = DispatchGroup()
-        for w in workers {
-            let loop = WorkerLoop(endpoint: hub.connectWorker(logger: quiet()), token: "t", options: w, logger: quiet())
-            group.enter()
-            Thread.detachNewThread {
-                do { try loop.run(); exits.append("returned") } catch { exits.append("threw \(error)") }
-                group.leave()
-            }
-        }
-        try executor.waitForWorkers(workers.count, timeout: 10)
-        // The run on a thread of its own with a deadline: a phase that never completes fails
-        // this test instead of hanging the whole suite.
-        let finished = DispatchSemaphore(value: 0)
-        let failure = LockedList()
-        Thread.detachNewThread {
-            do { try trainer.run(executor: executor) } catch { failure.append("\(error)") }
-            finished.signal()
-        }
-        guard finished.wait(timeout: .now() + 60) == .success else {
-            XCTFail("the coordinated run did not finish within 60 s (a phase never completed)")
-            throw XCTSkip("abandoned a hung run")
-        }
-        XCTAssertEqual(failure.items, [], "the run failed")
-        executor.shutdown(reason: "done")
-        XCTAssertEqual(group.wait(timeout: .now() + 20), .success, "every worker thread ended")
-        return (setup.model.generator.parameters.array + setup.model.discriminator.parameters.array + trainer.server.adamD.v.array,
-                executor.auditStatistics, exits.items)
-    }
+    static let honest: (inout WorkerLoop.Options) -> Void = { _ in }
+    static let corrupt: (inout WorkerLoop.Options) -> Void = { $0.tamperWithResults = AuditTests.flipLowestBits }
 
     /// The corruption: the lowest mantissa bit of every value flipped (a relative error of 1e-7,
     /// invisible in the losses, yet it changes the run's bits).
@@ -90,15 +35,15 @@ final class AuditTests: XCTestCase {
 
     func testHonestWorkersPassEveryAuditAndKeepTheBits() throws {
         let reference = try localParameters()
-        let r = try coordinated(workers: Array(repeating: WorkerLoop.Options(), count: 3), fraction: 1)
+        let r = try coordinated(workers: [Self.honest, Self.honest, Self.honest], fraction: 1)
         XCTAssertEqual(r.parameters, reference)
-        XCTAssertGreaterThanOrEqual(r.audits.compared, 2 * 8, "every node of every phase audited (\(r.audits))")
+        XCTAssertGreaterThanOrEqual(r.audits.compared, 2 * CoordinatorInProcessTests.config().steps, "every node of every phase audited (\(r.audits))")
         XCTAssertEqual(r.audits.mismatches, 0)
         XCTAssertEqual(r.audits.evictions, 0)
     }
 
     func testPartialAuditsCheckAboutThatFraction() throws {
-        let r = try coordinated(workers: Array(repeating: WorkerLoop.Options(), count: 3), fraction: 0.5)
+        let r = try coordinated(workers: [Self.honest, Self.honest, Self.honest], fraction: 0.5)
         XCTAssertEqual(r.parameters, try localParameters())
         // 3 workers × 16 phases: 48 assignments, each covered by 1–2 nodes; about half are audited.
         XCTAssertGreaterThan(r.audits.scheduled, 10)
@@ -106,9 +51,7 @@ final class AuditTests: XCTestCase {
     }
 
     func testCorruptingWorkerIsCaughtRedoneAndEvictedAndTheBitsAreKept() throws {
-        var bad = WorkerLoop.Options()
-        bad.tamperWithResults = Self.flipLowestBits
-        let r = try coordinated(workers: [WorkerLoop.Options(), bad, WorkerLoop.Options()], fraction: 1)
+        let r = try coordinated(workers: [Self.honest, Self.corrupt, Self.honest], fraction: 1)
         XCTAssertEqual(r.parameters, try localParameters(), "the wrong results never entered the sum")
         XCTAssertGreaterThanOrEqual(r.audits.mismatches, 2)
         XCTAssertEqual(r.audits.evictions, 1)
@@ -117,9 +60,7 @@ final class AuditTests: XCTestCase {
 
     func testWithoutAuditsACorruptingWorkerChangesTheBits() throws {
         // The control: the tamper hook really changes what enters the sum.
-        var bad = WorkerLoop.Options()
-        bad.tamperWithResults = Self.flipLowestBits
-        let r = try coordinated(workers: [WorkerLoop.Options(), bad, WorkerLoop.Options()], fraction: 0)
+        let r = try coordinated(workers: [Self.honest, Self.corrupt, Self.honest], fraction: 0)
         XCTAssertNotEqual(r.parameters, try localParameters())
         XCTAssertEqual(r.audits.scheduled, 0)
     }

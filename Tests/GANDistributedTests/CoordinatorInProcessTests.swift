@@ -20,12 +20,12 @@ final class CoordinatorInProcessTests: XCTestCase {
         var c = TrainConfig()
         c.model = .mlp
         c.dataset = .ring8
-        c.steps = 10
+        c.steps = 8
         c.batch = 32
         c.shards = 8
         c.hidden = 16
         c.nz = 4
-        c.seed = 9
+        c.seed = 3
         return c
     }
 
@@ -52,7 +52,7 @@ final class CoordinatorInProcessTests: XCTestCase {
         let group = DispatchGroup()
         let exits = LockedList()
 
-        init(workerTimeout: Double = 10) throws {
+        init(workerTimeout: Double = 10, auditFraction: Double = 0) throws {
             let setup = try RunSetup(CoordinatorInProcessTests.config())
             let (d, g) = ShardComputer.layouts(for: setup.model)
             var o = OutputOptions()
@@ -61,6 +61,7 @@ final class CoordinatorInProcessTests: XCTestCase {
             var options = CoordinatorExecutor.Options()
             options.workerTimeout = workerTimeout
             options.heartbeatInterval = 0.05
+            options.auditFraction = auditFraction
             executor = try CoordinatorExecutor(endpoint: hub.coordinator, jobID: 5, token: JobToken("t"), setup: setup,
                                                dLayout: d, gLayout: g, options: options, logger: CoordinatorInProcessTests.quiet())
         }

@@ -43,9 +43,11 @@ extension CoordinatorExecutor {
         let p = options.auditFraction
         guard p > 0, live.count >= 2, let position = live.firstIndex(where: { $0 === primary }) else { return }
         for node in tree.cover(Set(shards)) where audits[node] == nil {
-            var mix = SplitMix64(jobID ^ UInt64(step) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(phase.rawValue) << 62
-                                 ^ UInt64(node.level) << 48 ^ UInt64(node.index))
-            guard Double(mix.next() >> 11) / Double(1 << 53) < p else { continue }
+            // The project's counter-based stream, keyed by (job, audit, step and phase, node).
+            var u: Float = 0
+            RandomStream(seed: jobID, purpose: .audit, a: UInt64(step) << 1 | UInt64(phase.rawValue),
+                         b: UInt32(node.level) << 24 | UInt32(node.index)).fillUniform(&u, count: 1)
+            guard Double(u) < p else { continue }
             // The next eligible worker after the primary, shifted by the node so load spreads.
             let auditor = live[(position + 1 + node.index % (live.count - 1)) % live.count]
             guard auditor !== primary, send(Array(tree.shards(of: node)), to: auditor, phase: phase, step: step, g: g, d: d) else { continue }
@@ -125,18 +127,5 @@ extension CoordinatorExecutor {
         a.byteCount == b.byteCount && a.withUnsafeMutableFloats { pa in
             b.withUnsafeMutableFloats { pb in memcmp(pa.baseAddress!, pb.baseAddress!, a.byteCount) == 0 }
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64) for choosing audited nodes.
-struct SplitMix64 {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

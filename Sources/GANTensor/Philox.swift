@@ -42,6 +42,8 @@ public enum RandomPurpose: UInt32, Sendable {
     case shuffle = 5
     case sampling = 6
     case evaluation = 7
+    /// Which shard-tree nodes `gan-coord --audit` recomputes; it never touches a run's numbers.
+    case audit = 8
 }
 
 /// One independent stream of random numbers: (seed, purpose, a, b) selects the stream and a

@@ -6,6 +6,12 @@ import Glibc
 import Darwin
 #endif
 
+/// Stores the 16 lanes of `v` at `p` (unaligned).
+@inline(__always)
+func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
+
 /// max(0, x).
 public final class ReLU: Layer {
     public init() {}
@@ -18,7 +24,17 @@ public final class ReLU: Layer {
     public func backward(_ c: LayerCall, dy: Tensor, dx: Tensor?) {
         guard let dx else { return }
         let x = c.x.ptr, d = dy.ptr, o = dx.ptr
-        for i in 0..<c.x.count { o[i] = x[i] > 0 ? d[i] : 0 }
+        // Written as a vector select: the scalar ternary compiles to a branch on the sign, which
+        // mispredicts half the time (this loop took 20× its forward). Same bits: a selection.
+        let n = c.x.count, body = n - n % 16
+        var i = 0
+        while i < body {
+            let xv = SIMD16<Float>(UnsafeBufferPointer(start: x + i, count: 16))
+            let dv = SIMD16<Float>(UnsafeBufferPointer(start: d + i, count: 16))
+            store(dv.replacing(with: 0, where: .!(xv .> 0)), o + i)
+            i += 16
+        }
+        while i < n { o[i] = x[i] > 0 ? d[i] : 0; i += 1 }
     }
 }
 
@@ -30,12 +46,27 @@ public final class LeakyReLU: Layer {
     public func outputShape(_ input: [Int]) -> [Int] { input }
     public func forward(_ c: LayerCall) {
         let x = c.x.ptr, y = c.y.ptr, a = slope
-        for i in 0..<c.x.count { y[i] = x[i] > 0 ? x[i] : a * x[i] }
+        let n = c.x.count, body = n - n % 16
+        var i = 0
+        while i < body {
+            let xv = SIMD16<Float>(UnsafeBufferPointer(start: x + i, count: 16))
+            store((a * xv).replacing(with: xv, where: xv .> 0), y + i)
+            i += 16
+        }
+        while i < n { y[i] = x[i] > 0 ? x[i] : a * x[i]; i += 1 }
     }
     public func backward(_ c: LayerCall, dy: Tensor, dx: Tensor?) {
         guard let dx else { return }
         let x = c.x.ptr, d = dy.ptr, o = dx.ptr, a = slope
-        for i in 0..<c.x.count { o[i] = x[i] > 0 ? d[i] : a * d[i] }
+        let n = c.x.count, body = n - n % 16
+        var i = 0
+        while i < body {
+            let xv = SIMD16<Float>(UnsafeBufferPointer(start: x + i, count: 16))
+            let dv = SIMD16<Float>(UnsafeBufferPointer(start: d + i, count: 16))
+            store((a * dv).replacing(with: dv, where: xv .> 0), o + i)
+            i += 16
+        }
+        while i < n { o[i] = x[i] > 0 ? d[i] : a * d[i]; i += 1 }
     }
 }
 

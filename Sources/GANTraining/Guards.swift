@@ -46,8 +46,18 @@ extension PhaseLayout {
     /// 0 for every finite y and NaN otherwise; the parts are looked for only when the pass says
     /// there is something to find.
     public func nonFiniteParts(_ sum: UnsafePointer<Float>) -> [String] {
-        var acc: Float = 0
-        for i in 0..<gradientCount { let y = sum[i] * sum[i]; acc += y - y }
+        // x − x is 0 for finite x and NaN otherwise, so the sum is 0 exactly when all are finite,
+        // in any order: 16 lanes at a time (one long scalar chain took ~1 ms per million floats).
+        var lanes = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= gradientCount {
+            let y = UnsafeRawPointer(sum + i).loadUnaligned(as: SIMD16<Float>.self)
+            let y2 = y * y
+            lanes += y2 - y2
+            i += 16
+        }
+        var acc = lanes.sum()
+        while i < gradientCount { let y = sum[i] * sum[i]; acc += y - y; i += 1 }
         for i in gradientCount..<count { acc += sum[i] - sum[i] }
         if acc == 0 { return [] }
         var parts: [String] = []

@@ -32,7 +32,13 @@ public final class ParameterServer {
     public func apply(_ phase: Phase, sum: UnsafeMutablePointer<Float>) {
         let layout = phase == .discriminator ? dLayout : gLayout
         let s = Float(shardCount)
-        for i in 0..<layout.count { sum[i] /= s }
+        var i = 0
+        while i + 16 <= layout.count {
+            let v = UnsafeRawPointer(sum + i).loadUnaligned(as: SIMD16<Float>.self) / s
+            UnsafeMutableRawPointer(sum + i).storeBytes(of: v, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < layout.count { sum[i] /= s; i += 1 }
         switch phase {
         case .discriminator:
             adamD.update(model.discriminator.parameters.ptr, gradient: sum)

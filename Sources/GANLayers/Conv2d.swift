@@ -32,6 +32,12 @@ public final class Conv2d: Layer {
         return specs
     }
 
+    /// Each output position takes Ci·k·k multiply-adds per output channel.
+    public func multiplyAdds(input: [Int]) -> Int {
+        let out = outputShape(input)
+        return out[0] * out[1] * out[2] * inChannels * kernelSize * kernelSize
+    }
+
     public func outputShape(_ input: [Int]) -> [Int] {
         precondition(input.count == 3 && input[0] == inChannels,
                      "\(summary) expects per-sample input [\(inChannels), H, W]; got \(input).")
@@ -130,6 +136,9 @@ public final class ConvTranspose2d: Layer {
         if hasBias { specs.append(TensorSpec("bias", [outChannels], .uniform(bound: bound))) }
         return specs
     }
+
+    /// Each input position scatters Co·k·k multiply-adds per input channel.
+    public func multiplyAdds(input: [Int]) -> Int { inChannels * input[1] * input[2] * outChannels * kernelSize * kernelSize }
 
     public func outputShape(_ input: [Int]) -> [Int] {
         precondition(input.count == 3 && input[0] == inChannels,

@@ -78,6 +78,10 @@ public protocol Layer: AnyObject {
     func backward(_ c: LayerCall, dy: Tensor, dx: Tensor?)
     /// A short description for logs, e.g. "Conv2d(3, 64, 4, 2, 1)".
     var summary: String { get }
+    /// Multiply-adds of one forward for one sample of per-sample shape `input`: the GEMM work
+    /// (Linear, convolutions); 0 for layers whose cost is memory traffic, not arithmetic.
+    /// Benchmarks turn it into an analytic FLOP count (2 per multiply-add).
+    func multiplyAdds(input: [Int]) -> Int
 }
 
 extension Layer {
@@ -86,4 +90,5 @@ extension Layer {
     public var statisticsCount: Int { 0 }
     public var tracksBatches: Bool { false }
     public func makeScratch(batch: Int, input: [Int]) -> [Tensor] { [] }
+    public func multiplyAdds(input: [Int]) -> Int { 0 }
 }

@@ -24,6 +24,8 @@ public final class Linear: Layer {
         return specs
     }
 
+    public func multiplyAdds(input: [Int]) -> Int { inFeatures * outFeatures }
+
     public func outputShape(_ input: [Int]) -> [Int] {
         precondition(input.reduce(1, *) == inFeatures, "\(summary) expects \(inFeatures) features per sample; got shape \(input).")
         return [outFeatures]

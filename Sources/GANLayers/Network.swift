@@ -81,6 +81,8 @@ public final class Network {
     public var parameterCount: Int { parameters.count }
     /// Per-sample output shape.
     public var outputShape: [Int] { shapes[shapes.count - 1] }
+    /// Multiply-adds of one forward of one sample, per layer (see `Layer.multiplyAdds`).
+    public var multiplyAddsPerLayer: [Int] { layers.indices.map { layers[$0].multiplyAdds(input: shapes[$0]) } }
 
     /// A view of the parameter named `name` (a state_dict name), or nil.
     public func parameter(_ name: String) -> Tensor? {

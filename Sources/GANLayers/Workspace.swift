@@ -1,4 +1,39 @@
 import GANTensor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Time spent in each layer of one workspace, forward and backward, for benchmarks' per-layer
+/// tables. Off (nil) in training: then a layer call costs one branch more.
+public final class LayerClock {
+    /// Nanoseconds in layer i's forward, summed over calls.
+    public private(set) var forwardNanoseconds: [UInt64]
+    /// Nanoseconds in layer i's backward, summed over calls.
+    public private(set) var backwardNanoseconds: [UInt64]
+
+    public init(layers: Int) {
+        forwardNanoseconds = Array(repeating: 0, count: layers)
+        backwardNanoseconds = Array(repeating: 0, count: layers)
+    }
+
+    /// Sets every sum back to zero (after warm-up iterations).
+    public func reset() {
+        for i in forwardNanoseconds.indices { forwardNanoseconds[i] = 0; backwardNanoseconds[i] = 0 }
+    }
+
+    @inline(__always) static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    @inline(__always) func time(_ i: Int, backward: Bool, _ body: () -> Void) {
+        let t0 = Self.now()
+        body()
+        let dt = Self.now() - t0
+        if backward { backwardNanoseconds[i] += dt } else { forwardNanoseconds[i] += dt }
+    }
+}
 
 /// Everything one forward/backward of a `Network` on a batch needs, allocated once: the
 /// activations of every layer, their gradients, the parameter gradients (the network's flat layout),
@@ -19,6 +54,23 @@ public final class Workspace {
     public let statistics: Tensor
     let scratch: [[Tensor]]
     let emptyBuffer = Tensor(shape: [1])
+    /// When set, `forward` and `backward` time every layer into it (benchmarks only).
+    public var clock: LayerClock?
+
+    /// Bytes this workspace allocated, by role (views of other tensors count nothing).
+    public struct Bytes: Sendable {
+        /// Layer outputs and the input: what backward reads (PyTorch's saved activations).
+        public var activations = 0
+        /// Gradients of the activations.
+        public var activationGradients = 0
+        /// Parameter gradients [P] and batch statistics.
+        public var parameterGradients = 0
+        /// The layers' work tensors (im2col columns, channel-major copies, BatchNorm's saved x̂).
+        public var scratch = 0
+        public var total: Int { activations + activationGradients + parameterGradients + scratch }
+    }
+    /// What this workspace holds, for memory breakdowns.
+    public let bytes: Bytes
 
     init(network: Network, batch: Int) {
         precondition(batch > 0, "A workspace needs a positive batch size; got \(batch).")
@@ -43,6 +95,15 @@ public final class Workspace {
         gradients = Tensor(shape: [network.parameterCount])
         statistics = Tensor(shape: [Swift.max(network.statisticsCount, 1)])
         scratch = network.layers.enumerated().map { $0.element.makeScratch(batch: batch, input: network.shapes[$0.offset]) }
+        var b = Bytes()
+        let owned = [true] + network.layers.map { !($0 is Reshape) }
+        for i in acts.indices where owned[i] {
+            b.activations += 4 * acts[i].count
+            b.activationGradients += 4 * grads[i].count
+        }
+        b.parameterGradients = 4 * (gradients.count + statistics.count)
+        b.scratch = 4 * scratch.joined().reduce(0) { $0 + $1.count }
+        bytes = b
     }
 
     /// The input [N, in]; callers write samples here before `forward`.
@@ -78,7 +139,11 @@ public final class Workspace {
     /// (into `statistics`) and dropout draws its masks from `random`.
     public func forward(training: Bool, random: RandomStream? = nil) {
         for i in network.layers.indices {
-            network.layers[i].forward(call(i, training: training, random: random))
+            if let clock {
+                clock.time(i, backward: false) { network.layers[i].forward(call(i, training: training, random: random)) }
+            } else {
+                network.layers[i].forward(call(i, training: training, random: random))
+            }
         }
     }
 
@@ -87,7 +152,13 @@ public final class Workspace {
     public func backward(needInputGradient: Bool, training: Bool = true, random: RandomStream? = nil) {
         for i in network.layers.indices.reversed() {
             let dx: Tensor? = (i > 0 || needInputGradient) ? activationGradients[i] : nil
-            network.layers[i].backward(call(i, training: training, random: random), dy: activationGradients[i + 1], dx: dx)
+            if let clock {
+                clock.time(i, backward: true) {
+                    network.layers[i].backward(call(i, training: training, random: random), dy: activationGradients[i + 1], dx: dx)
+                }
+            } else {
+                network.layers[i].backward(call(i, training: training, random: random), dy: activationGradients[i + 1], dx: dx)
+            }
         }
     }
 }

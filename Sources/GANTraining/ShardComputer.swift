@@ -153,6 +153,17 @@ public final class ShardComputer {
         }
     }
 
+    /// The G and D workspaces of every shard allocated here, by shard (for benchmarks' per-layer
+    /// clocks and memory breakdowns).
+    public var workspaces: [(shard: Int, generator: Workspace, discriminator: Workspace)] {
+        slots.keys.sorted().map { (shard: $0, generator: slots[$0]!.g, discriminator: slots[$0]!.d) }
+    }
+
+    /// Bytes of the per-shard result vectors (the phase vectors sent up the tree) and loss scratch.
+    public var resultBytes: Int {
+        slots.values.reduce(0) { $0 + 4 * ($1.dResult.count + $1.gResult.count + $1.logits.count) }
+    }
+
     /// The result vector of `shard` for `phase` from the last `run`.
     public func result(_ phase: Phase, shard: Int) -> Tensor {
         guard let s = slots[shard] else { preconditionFailure("Shard \(shard) was never computed here.") }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import CFMAPeak
 import Foundation
+import GANCommandLine
 import GANLayers
 import GANModels
 import GANTensor
@@ -24,8 +26,10 @@ final class UniformSampler: RealSampler {
 }
 
 /// `gan-bench`: milliseconds per full training iteration (D phase, Adam(D), G phase, Adam(G)),
-/// exactly as `Trainer` runs it, on synthetic data. Prints one parseable line
-/// (`bench impl=swift key=value ...`, the format scripts/bench_reference.py prints too) or JSON.
+/// exactly as `Trainer` runs it and with gan-train's defaults (kernel, shards, threads), on
+/// synthetic data. Prints one parseable line (`bench impl=swift key=value ...`, the format
+/// scripts/bench_reference.py prints too) or JSON; with `--layers` also one `layer` line per layer;
+/// with `--fma-peak` only the machine's measured FMA peak.
 struct GANBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gan-bench",
@@ -37,8 +41,14 @@ struct GANBench: ParsableCommand {
     var dataShape: String = "1,28,28"
     @Option(help: "Global batch size.")
     var batch: Int = 64
-    @Option(help: "Shards per batch (computed concurrently, one thread each).")
-    var shards: Int = 4
+    @Option(help: "Shards per batch (computed concurrently, one thread each; gan-train's default).")
+    var shards: Int = TrainConfig.defaultShards
+    @Option(help: "OpenBLAS kernel: auto (the fastest this host runs, gan-train's default) or a name.")
+    var blasKernel: String = "auto"
+    @Flag(help: "Also time every layer (forward and backward, summed over shards) and print a `layer` line each.")
+    var layers = false
+    @Flag(help: "Measure only the FMA peak of this machine (one thread, then one per CPU) and print a `peak` line.")
+    var fmaPeak = false
     @Option(help: "OpenBLAS threads per shard computation.")
     var blasThreads: Int = 1
     @Option(help: "Latent size.")
@@ -74,7 +84,9 @@ struct GANBench: ParsableCommand {
     }
 
     func run() throws {
+        if fmaPeak { return measurePeak() }
         BLAS.setThreads(blasThreads)
+        let baseRSS = peakRSSBytes()
         let arch = Architecture(rawValue: model)!
         let shape = parsedShape!
         let config = ModelConfig(architecture: arch, nz: nz, dataShape: shape, hidden: hidden, ngf: ngf, ndf: ndf)
@@ -96,6 +108,14 @@ struct GANBench: ParsableCommand {
         }
 
         for _ in 0..<warmup { _ = try iteration() }
+        // Clocks start after the warm-up, when every shard's workspaces exist.
+        let clocks: [(net: String, clock: LayerClock, network: Network)] = layers ? computer.workspaces.flatMap { w in
+            [("G", LayerClock(layers: gan.generator.layers.count), gan.generator),
+             ("D", LayerClock(layers: gan.discriminator.layers.count), gan.discriminator)].map { (net, clock, network) in
+                (net == "G" ? w.generator : w.discriminator).clock = clock
+                return (net, clock, network)
+            }
+        } : []
         var total: [Double] = [], cpu: [Double] = [], dPhase: [Double] = [], gPhase: [Double] = [], adam: [Double] = []
         for _ in 0..<repeats {
             var d = 0.0, ad = 0.0, g = 0.0, ag = 0.0
@@ -118,15 +138,53 @@ struct GANBench: ParsableCommand {
         }
         let lossD = (server.metrics["loss_d_real"] ?? 0) + (server.metrics["loss_d_fake"] ?? 0)
 
+        // The analytic FLOP count of one iteration, the same rule for every implementation: a
+        // forward is 2 FLOP per multiply-add of the GEMM layers, a backward twice its forward.
+        // G runs forward once and backward once; D forward three times (real, fake, fake again
+        // for G's loss) and backward three times.
+        let gForward = gan.generator.multiplyAddsPerLayer.map { 2 * Double($0) * Double(batch) }
+        let dForward = gan.discriminator.multiplyAddsPerLayer.map { 2 * Double($0) * Double(batch) }
+        let flop = 3 * gForward.reduce(0, +) + 9 * dForward.reduce(0, +)
+        let msMedian = median(total)
+
+        // Memory by role, against the process's peak resident set.
+        let ws = computer.workspaces.flatMap { [$0.generator.bytes, $0.discriminator.bytes] }
+        let mb = { (bytes: Int) in String(format: "%.1f", Double(bytes) / 1_048_576) }
+        let paramBytes = 4 * (gan.generator.parameters.count + gan.generator.buffers.count
+            + gan.discriminator.parameters.count + gan.discriminator.buffers.count)
+        let gradBytes = ws.reduce(0) { $0 + $1.parameterGradients } + computer.resultBytes
+        let adamBytes = 4 * (server.adamD.m.count + server.adamD.v.count + server.adamG.m.count + server.adamG.v.count)
+        let activationBytes = ws.reduce(0) { $0 + $1.activations }
+        let workspaceBytes = ws.reduce(0) { $0 + $1.activationGradients + $1.scratch }
+        let sum = paramBytes + gradBytes + adamBytes + activationBytes + workspaceBytes
+
         let fields: [(String, String)] = [
             ("impl", "swift"), ("model", model), ("data_shape", shape.map(String.init).joined(separator: "x")),
             ("batch", "\(batch)"), ("shards", "\(shards)"), ("threads", "\(blasThreads)"),
             ("kernel", BLAS.coreName), ("iters", "\(iters)"), ("repeats", "\(repeats)"),
-            ("ms_median", fmt(median(total))), ("ms_min", fmt(total.min()!)),
+            ("ms_median", fmt(msMedian)), ("ms_min", fmt(total.min()!)),
+            ("images_per_s", String(format: "%.1f", Double(batch) * 1000 / msMedian)),
+            ("gflop_per_it", String(format: "%.3f", flop / 1e9)), ("gflops", String(format: "%.2f", flop / 1e6 / msMedian)),
             ("cpu_ms", fmt(median(cpu))), ("d_ms", fmt(median(dPhase))), ("g_ms", fmt(median(gPhase))), ("adam_ms", fmt(median(adam))),
             ("params_g", "\(gan.generator.parameterCount)"), ("params_d", "\(gan.discriminator.parameterCount)"),
             ("loss_d", String(format: "%.4f", lossD)), ("hash", String(hash, radix: 16)),
+            ("mem_params_mb", mb(paramBytes)), ("mem_grads_mb", mb(gradBytes)), ("mem_adam_mb", mb(adamBytes)),
+            ("mem_activations_mb", mb(activationBytes)), ("mem_workspace_mb", mb(workspaceBytes)), ("mem_data_mb", "0.0"),
+            ("mem_sum_mb", mb(sum)), ("rss_base_mb", mb(baseRSS)), ("rss_peak_mb", mb(peakRSSBytes())),
         ]
+        // Per layer: ms per iteration summed over shards (CPU time in the layer), and its FLOP.
+        for (net, forward) in [("G", gForward), ("D", dForward)] {
+            let network = net == "G" ? gan.generator : gan.discriminator
+            let passes = net == "G" ? 1.0 : 3.0
+            for i in network.layers.indices {
+                let f = clocks.filter { $0.net == net }.reduce(UInt64(0)) { $0 + $1.clock.forwardNanoseconds[i] }
+                let b = clocks.filter { $0.net == net }.reduce(UInt64(0)) { $0 + $1.clock.backwardNanoseconds[i] }
+                guard layers else { break }
+                let perIt = 1e-6 / Double(iters * repeats)
+                print("layer net=\(net) index=\(i) fwd_ms=\(fmt(Double(f) * perIt)) bwd_ms=\(fmt(Double(b) * perIt)) "
+                    + "gflop=\(String(format: "%.4f", 3 * passes * forward[i] / 1e9)) name=\(network.layers[i].summary.replacingOccurrences(of: " ", with: ""))")
+            }
+        }
         if json {
             var obj: [String: Any] = [:]
             for (k, v) in fields { obj[k] = Double(v) ?? v }
@@ -136,6 +194,25 @@ struct GANBench: ParsableCommand {
         } else {
             print("bench " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         }
+    }
+
+    /// The FMA peak, on one thread and on one thread per CPU at once.
+    private func measurePeak() {
+        let one = fma_peak_flops(1.0)
+        let n = ProcessInfo.processInfo.activeProcessorCount
+        var each = [Double](repeating: 0, count: n)
+        each.withUnsafeMutableBufferPointer { out in
+            DispatchQueue.concurrentPerform(iterations: n) { out[$0] = fma_peak_flops(1.0) }
+        }
+        print("peak isa=\(String(cString: fma_peak_isa())) cpus=\(n) gflops_1=\(String(format: "%.1f", one / 1e9)) "
+            + "gflops_all=\(String(format: "%.1f", each.reduce(0, +) / 1e9))")
+    }
+
+    /// The process's peak resident set so far (getrusage's ru_maxrss, which Linux gives in KiB).
+    private func peakRSSBytes() -> Int {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        return u.ru_maxrss * 1024
     }
 
     /// CPU seconds used by the whole process (all threads): on a shared machine a steadier
@@ -154,4 +231,5 @@ struct GANBench: ParsableCommand {
     private func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
 }
 
+BLASKernelLaunch.apply()
 GANBench.main()

@@ -102,19 +102,24 @@ enum FileBytes {
     }
 
     /// `[-1, 1]` value of each byte 0–255: p / 127.5 − 1, so 0 → −1 and 255 → 1 exactly.
+    ///
+    /// This is the one definition of the byte mapping: loaders stored these floats before
+    /// storage became bytes, and `copySample` reads them from here now, so both give the same bits.
     static let byteToUnit: [Float] = (0..<256).map { Float($0) / 127.5 - 1 }
 
-    /// Converts `count` bytes starting at `offset` to [-1, 1] floats at `dst`.
-    static func bytesToUnit(_ bytes: [UInt8], offset: Int, count: Int, into dst: UnsafeMutablePointer<Float>) {
-        byteToUnit.withUnsafeBufferPointer { table in
-            bytes.withUnsafeBufferPointer { b in
-                let src = b.baseAddress! + offset
-                let t = table.baseAddress!
-                parallelChunks(count, minimumChunk: 1 << 20) { lo, hi in
-                    for i in lo..<hi { dst[i] = t[Int(src[i])] }
-                }
-            }
-        }
+    /// `byteToUnit` at a fixed address, for the per-batch conversion (reading a global array
+    /// from many threads at once would touch its reference count on every call).
+    static let unitTable: UnsafePointer<Float> = {
+        let t = UnsafeMutablePointer<Float>.allocate(capacity: 256)
+        byteToUnit.withUnsafeBufferPointer { t.initialize(from: $0.baseAddress!, count: 256) }
+        return UnsafePointer(t)
+    }()
+
+    /// Converts `count` bytes at `src` to [-1, 1] floats at `dst` through `unitTable`.
+    @inline(__always)
+    static func unitOfByte(_ src: UnsafePointer<UInt8>, count: Int, into dst: UnsafeMutablePointer<Float>) {
+        let t = unitTable
+        for i in 0..<count { dst[i] = t[Int(src[i])] }
     }
 }
 

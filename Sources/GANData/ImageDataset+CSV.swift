@@ -19,7 +19,8 @@ extension ImageDataset {
     /// Every row must have the same number of fields, all numbers. When `height`/`width` are nil
     /// the images are taken to be square (784 pixels → 28×28). Pixel values are scaled to
     /// [-1, 1] from 0–255, or from [0, 1] when no value exceeds 1. With `hasHeader`, the first
-    /// line is skipped. Throws `DataError` naming the file and line of the first bad row.
+    /// line is skipped. When every value maps exactly to a byte (whole numbers 0–255, or only 0
+    /// and 1) the data set is stored as bytes, else as floats. Throws `DataError` naming the file and line of the first bad row.
     public static func loadCSV(_ path: String, labelColumn: CSVLabelColumn = .last, height: Int? = nil,
                                width: Int? = nil, hasHeader: Bool = false, name: String? = nil) throws -> ImageDataset {
         let bytes = try FileBytes.readMaybeGzip(path, what: "CSV", fix: path.hasSuffix("mnist_5k.csv.gz")
@@ -106,7 +107,8 @@ extension ImageDataset {
         }
         let tensor = try scaledTensor(values, shape: [rows, 1, h, w], path: path)
         let base = URL(fileURLWithPath: path).lastPathComponent
-        return ImageDataset(tensor: tensor, labels: labelColumn == .none ? nil : labels, name: name ?? base)
+        // Integer pixels (MNIST CSVs) are stored as bytes; fractional ones keep their floats.
+        return ImageDataset(tensor: tensor, labels: labelColumn == .none ? nil : labels, name: name ?? base).packedIfExactBytes()
     }
 
     /// A tensor of `shape` holding `raw` mapped to [-1, 1] from whichever range holds it.

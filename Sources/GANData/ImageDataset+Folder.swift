@@ -13,7 +13,8 @@ extension ImageDataset {
     /// Each image is decoded as RGBA; transparent pixels are flattened onto a white background
     /// (emoji are drawn on transparency, and white is what a viewer shows); the shorter side is
     /// resized to `size` (bilinear, antialiased when shrinking) and the centre `size × size` is
-    /// kept. `grayscale` converts with ITU-R 601 luma.
+    /// kept. `grayscale` converts with ITU-R 601 luma. Images are stored as bytes: whatever the
+    /// flattening, luma and resizing compute is rounded to the nearest byte (see `decodeImage`).
     ///
     /// Corrupt images: with `skipCorrupt` (the default) a file stb_image cannot decode is left
     /// out and reported through `warn` (default: standard error), because one bad file among
@@ -43,11 +44,11 @@ extension ImageDataset {
 
         let channels = grayscale ? 1 : 3
         let sampleSize = channels * size * size
-        let all = Tensor(shape: [files.count, channels, size, size])
+        let all = PixelBytes(count: files.count * sampleSize)
         let failures = UnsafeMutablePointer<String?>.allocate(capacity: files.count)
         failures.initialize(repeating: nil, count: files.count)
         defer { failures.deinitialize(count: files.count); failures.deallocate() }
-        let base = all.ptr
+        let base = all.base
         let folder = URL(fileURLWithPath: path)
         parallelChunks(files.count) { lo, hi in
             for i in lo..<hi {
@@ -76,13 +77,16 @@ extension ImageDataset {
             if bad.count > 20 { warn("warning: skipped \(bad.count - 20) more undecodable images in \(path)") }
             warn("warning: loaded \(good.count) of \(files.count) images from \(path); \(bad.count) skipped")
         }
-        var tensor = all
         if !bad.isEmpty {
-            // Compact the decoded samples, keeping their sorted order.
-            tensor = Tensor(shape: [good.count, channels, size, size])
-            for (j, i) in good.enumerated() { (tensor.ptr + j * sampleSize).update(from: base + i * sampleSize, count: sampleSize) }
+            // Compact the decoded samples in place, keeping their sorted order: j < i, so each
+            // move reads a slot that has not been overwritten. The few slots of skipped files at
+            // the end stay allocated, which is cheaper than a second copy of the whole set.
+            for (j, i) in good.enumerated() where j != i {
+                (base + j * sampleSize).update(from: base + i * sampleSize, count: sampleSize)
+            }
         }
-        return ImageDataset(tensor: tensor, labels: nil, name: name ?? folder.lastPathComponent)
+        return ImageDataset(bytes: all, offset: 0, shape: [good.count, channels, size, size], labels: nil,
+                            name: name ?? folder.lastPathComponent)
     }
 
     /// Image files under `path`, as sorted paths relative to it.
@@ -100,9 +104,13 @@ extension ImageDataset {
         return files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    /// Decodes `file` to `channels × size × size` floats in [-1, 1] at `dst`; returns why it
-    /// failed, or nil on success.
-    static func decodeImage(_ file: String, size: Int, channels: Int, into dst: UnsafeMutablePointer<Float>) -> String? {
+    /// Decodes `file` to `channels × size × size` bytes at `dst`; returns why it failed, or nil
+    /// on success.
+    ///
+    /// Flattening, luma and resampling are computed in floats (in byte units) and the result is
+    /// rounded to the nearest byte once, at the end, as PIL hands torchvision 8-bit images. An
+    /// opaque image at its own size and colour keeps its exact bytes.
+    static func decodeImage(_ file: String, size: Int, channels: Int, into dst: UnsafeMutablePointer<UInt8>) -> String? {
         var w: Int32 = 0, h: Int32 = 0, n: Int32 = 0
         guard let pixels = stbi_load(file, &w, &h, &n, 4) else {
             return stbi_failure_reason().map { String(cString: $0) } ?? "unknown stb_image error"
@@ -111,14 +119,14 @@ extension ImageDataset {
         let (ih, iw) = (Int(h), Int(w))
         guard ih > 0, iw > 0 else { return "the image has no pixels" }
         let plane = ih * iw
-        // Flatten RGBA onto white and convert to [-1, 1]: c·a + 255·(1 − a), in byte units.
+        // Flatten RGBA onto white: c·a + 255·(1 − a), in byte units.
         let rgb = UnsafeMutablePointer<Float>.allocate(capacity: 3 * plane)
         defer { rgb.deallocate() }
         for p in 0..<plane {
             let a = Float(pixels[4 * p + 3]) / 255
             for k in 0..<3 {
                 let v = Float(pixels[4 * p + k]) * a + 255 * (1 - a)
-                rgb[k * plane + p] = v / 127.5 - 1
+                rgb[k * plane + p] = v
             }
         }
         if channels == 1 {
@@ -126,8 +134,8 @@ extension ImageDataset {
         }
         let (rh, rw) = BilinearResize.shorterSide(height: ih, width: iw, to: size)
         if rh == ih && rw == iw {
-            copyCrop(rgb, channels: channels, height: ih, width: iw, top: BilinearResize.cropOffset(ih, size),
-                     left: BilinearResize.cropOffset(iw, size), size: size, into: dst)
+            quantizeCrop(rgb, channels: channels, height: ih, width: iw, top: BilinearResize.cropOffset(ih, size),
+                         left: BilinearResize.cropOffset(iw, size), size: size, into: dst)
             return nil
         }
         let hAxis = BilinearResize.axis(input: iw, output: rw, antialias: true)
@@ -137,8 +145,8 @@ extension ImageDataset {
         defer { scratch.deallocate(); full.deallocate() }
         BilinearResize.resize(rgb, channels: channels, inHeight: ih, inWidth: iw, into: full, outHeight: rh, outWidth: rw,
                               horizontal: hAxis, vertical: vAxis, scratch: scratch)
-        copyCrop(full, channels: channels, height: rh, width: rw, top: BilinearResize.cropOffset(rh, size),
-                 left: BilinearResize.cropOffset(rw, size), size: size, into: dst)
+        quantizeCrop(full, channels: channels, height: rh, width: rw, top: BilinearResize.cropOffset(rh, size),
+                     left: BilinearResize.cropOffset(rw, size), size: size, into: dst)
         return nil
     }
 }

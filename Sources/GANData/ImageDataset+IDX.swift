@@ -13,7 +13,7 @@ extension ImageDataset {
 
     /// Loads an IDX images file and, when given, its labels file (raw or gzip-compressed).
     ///
-    /// Pixels 0–255 become p / 127.5 − 1. Throws `DataError` naming the file when either file is
+    /// Pixels are stored as bytes (one per pixel) and become p / 127.5 − 1 when sampled. Throws `DataError` naming the file when either file is
     /// missing, truncated, has the wrong magic number or dimensions, or when the label count
     /// differs from the image count.
     public static func loadIDX(images imagesPath: String, labels labelsPath: String?, name: String? = nil) throws -> ImageDataset {
@@ -35,8 +35,9 @@ extension ImageDataset {
         }
         try idxCheckSize(bytes.count - header, expected: total, path: imagesPath,
                          what: "\(n) images of \(h)×\(w)")
-        let tensor = Tensor(shape: [n, 1, h, w])
-        FileBytes.bytesToUnit(bytes, offset: header, count: n * h * w, into: tensor.ptr)
+        // The pixels are kept as the file's bytes; `copySample` maps them to floats per batch.
+        let pixels = PixelBytes(count: total)
+        bytes.withUnsafeBufferPointer { pixels.base.update(from: $0.baseAddress! + header, count: total) }
 
         var labels: [Int]? = nil
         if let labelsPath {
@@ -51,7 +52,7 @@ extension ImageDataset {
             labels = lbytes[8...].map { Int($0) }
         }
         let base = URL(fileURLWithPath: imagesPath).lastPathComponent
-        return ImageDataset(tensor: tensor, labels: labels, name: name ?? base)
+        return ImageDataset(bytes: pixels, offset: 0, shape: [n, 1, h, w], labels: labels, name: name ?? base)
     }
 
     /// The labels file that conventionally sits next to an IDX images file, if one exists:

@@ -92,6 +92,9 @@ extension ImageDataset {
             }
         }
         let base = URL(fileURLWithPath: path).lastPathComponent
-        return ImageDataset(tensor: t, labels: nil, name: name ?? (limit == nil ? base : "\(base)[:\(keep)]"))
+        // Decided by the values, not the dtype: a uint8 array (or a float one holding whole
+        // bytes) becomes byte storage; anything else, such as flattened partial alpha, keeps
+        // its floats and so its bits.
+        return ImageDataset(tensor: t, labels: nil, name: name ?? (limit == nil ? base : "\(base)[:\(keep)]")).packedIfExactBytes()
     }
 }

@@ -148,6 +148,12 @@ extension ImageDataset {
     /// (see `BilinearResize`); enlarging, e.g. 28×28 MNIST to 64×64 for the DCGAN, matches
     /// PyTorch's `F.interpolate(..., mode="bilinear", align_corners=False)`.
     /// Returns `self` when the images already have that size.
+    ///
+    /// Byte storage stays bytes: each image is resampled in floats (in byte units, 0…255) and the
+    /// result rounded to the nearest byte, halves up, as PIL's `Resize` does before torchvision's
+    /// `ToTensor`. That is what PyTorch users train on, and it keeps a resized data set at one
+    /// byte per value; it also means the resized floats differ (by under half a byte) from an
+    /// unquantised resize. Float storage is resized in floats, unrounded.
     public func resized(to size: Int, antialias: Bool = true) -> ImageDataset {
         precondition(size > 0, "Cannot resize images to \(size)×\(size).")
         if height == size && width == size { return self }
@@ -155,22 +161,47 @@ extension ImageDataset {
         let top = BilinearResize.cropOffset(rh, size), left = BilinearResize.cropOffset(rw, size)
         let h = BilinearResize.axis(input: width, output: rw, antialias: antialias)
         let v = BilinearResize.axis(input: height, output: rh, antialias: antialias)
-        let out = Tensor(shape: [count, channels, size, size])
-        let src = tensor.ptr, dst = out.ptr
         let (c, ih, iw) = (channels, height, width)
-        parallelChunks(count) { lo, hi in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: c * ih * rw)
-            let full = UnsafeMutablePointer<Float>.allocate(capacity: c * rh * rw)
-            defer { scratch.deallocate(); full.deallocate() }
-            for i in lo..<hi {
-                BilinearResize.resize(src + i * c * ih * iw, channels: c, inHeight: ih, inWidth: iw,
-                                      into: full, outHeight: rh, outWidth: rw, horizontal: h, vertical: v,
-                                      scratch: scratch)
-                copyCrop(full, channels: c, height: rh, width: rw, top: top, left: left, size: size,
-                         into: dst + i * c * size * size)
+        let outShape = [count, c, size, size]
+        let outName = "\(name)@\(size)"
+        switch storage {
+        case .floats(let t):
+            let out = Tensor(shape: outShape)
+            let src = t.ptr, dst = out.ptr
+            parallelChunks(count) { lo, hi in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: c * ih * rw)
+                let full = UnsafeMutablePointer<Float>.allocate(capacity: c * rh * rw)
+                defer { scratch.deallocate(); full.deallocate() }
+                for i in lo..<hi {
+                    BilinearResize.resize(src + i * c * ih * iw, channels: c, inHeight: ih, inWidth: iw,
+                                          into: full, outHeight: rh, outWidth: rw, horizontal: h, vertical: v,
+                                          scratch: scratch)
+                    copyCrop(full, channels: c, height: rh, width: rw, top: top, left: left, size: size,
+                             into: dst + i * c * size * size)
+                }
             }
+            return ImageDataset(tensor: out, labels: labels, name: outName)
+        case .bytes(let buffer, let offset):
+            let out = PixelBytes(count: outShape.reduce(1, *))
+            let src = buffer.base + offset, dst = out.base
+            let inSize = c * ih * iw
+            parallelChunks(count) { lo, hi in
+                let image = UnsafeMutablePointer<Float>.allocate(capacity: inSize)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: c * ih * rw)
+                let full = UnsafeMutablePointer<Float>.allocate(capacity: c * rh * rw)
+                defer { image.deallocate(); scratch.deallocate(); full.deallocate() }
+                for i in lo..<hi {
+                    let s = src + i * inSize
+                    for k in 0..<inSize { image[k] = Float(s[k]) }
+                    BilinearResize.resize(image, channels: c, inHeight: ih, inWidth: iw,
+                                          into: full, outHeight: rh, outWidth: rw, horizontal: h, vertical: v,
+                                          scratch: scratch)
+                    quantizeCrop(full, channels: c, height: rh, width: rw, top: top, left: left, size: size,
+                                 into: dst + i * c * size * size)
+                }
+            }
+            return ImageDataset(bytes: out, offset: 0, shape: outShape, labels: labels, name: outName)
         }
-        return ImageDataset(tensor: out, labels: labels, name: "\(name)@\(size)")
     }
 }
 
@@ -180,6 +211,17 @@ func copyCrop(_ src: UnsafePointer<Float>, channels: Int, height: Int, width: In
     for c in 0..<channels {
         for y in 0..<size {
             (dst + (c * size + y) * size).update(from: src + (c * height + top + y) * width + left, count: size)
+        }
+    }
+}
+
+/// `copyCrop` for planes in byte units (0…255): each value is rounded to the nearest byte.
+func quantizeCrop(_ src: UnsafePointer<Float>, channels: Int, height: Int, width: Int, top: Int, left: Int,
+                  size: Int, into dst: UnsafeMutablePointer<UInt8>) {
+    for c in 0..<channels {
+        for y in 0..<size {
+            let s = src + (c * height + top + y) * width + left, d = dst + (c * size + y) * size
+            for x in 0..<size { d[x] = quantizedByte(s[x]) }
         }
     }
 }

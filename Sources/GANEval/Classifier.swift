@@ -259,7 +259,9 @@ public final class Classifier {
     /// Outputs for every image of a data set.
     public func run(_ data: ImageDataset, threads: Int = 2) throws -> ClassifierOutputs {
         try checkFits(data.channels, data.height, data.width, source: data.name)
-        return run(images: data.tensor.ptr, count: data.count, threads: threads)
+        // The classifier reads the whole set at once, so materialise it as floats for this call.
+        let images = data.floatTensor()
+        return withExtendedLifetime(images) { run(images: images.ptr, count: data.count, threads: threads) }
     }
 
     func checkFits(_ c: Int, _ h: Int, _ w: Int, source: String) throws {

@@ -14,9 +14,9 @@ final class CSVTests: XCTestCase {
         try write(deflated(Array(text.utf8), gzip: true), to: gz)
         for url in [plain, gz] {
             let d = try ImageDataset.loadCSV(url.path)
-            XCTAssertEqual(d.tensor.shape, [2, 1, 2, 2])
+            XCTAssertEqual(d.shape, [2, 1, 2, 2])
             XCTAssertEqual(d.labels, [3, 8])
-            assertClose(d.tensor.array, [0, 255, 51, 102, 10, 20, 30, 40].map { unit($0) }, tolerance: 1e-6)
+            assertClose(d.floatTensor().array, [0, 255, 51, 102, 10, 20, 30, 40].map { unit($0) }, tolerance: 1e-6)
         }
         // The factory reads the same file by name.
         XCTAssertEqual(try loadDataset(name: "mnist-csv", path: gz.path).labels, [3, 8])
@@ -27,10 +27,10 @@ final class CSVTests: XCTestCase {
         let url = dir.appendingPathComponent("first.csv")
         try write(Array("label,p0,p1,p2,p3,p4,p5\n4, 0.0, 0.5, 1.0, 0.25, 1, 0\n".utf8), to: url)
         let d = try ImageDataset.loadCSV(url.path, labelColumn: .first, height: 2, width: 3, hasHeader: true)
-        XCTAssertEqual(d.tensor.shape, [1, 1, 2, 3])
+        XCTAssertEqual(d.shape, [1, 1, 2, 3])
         XCTAssertEqual(d.labels, [4])
         // No value above 1: read as [0, 1] and mapped by 2p - 1.
-        assertClose(d.tensor.array, [-1, 0, 1, -0.5, 1, -1])
+        assertClose(d.floatTensor().array, [-1, 0, 1, -0.5, 1, -1])
         // Without hasHeader the header line is the first bad row, and the hint says so.
         assertDataError(.malformed, mentioning: url.path, "line 1", "'label'", "hasHeader") {
             try ImageDataset.loadCSV(url.path, labelColumn: .first, height: 2, width: 3)
@@ -82,7 +82,7 @@ final class CSVTests: XCTestCase {
             throw XCTSkip("\(path) is absent; run scripts/fetch-mnist5k to test the real file")
         }
         let d = try loadDataset(name: "mnist-csv", path: path)
-        XCTAssertEqual(d.tensor.shape, [5000, 1, 28, 28])
+        XCTAssertEqual(d.shape, [5000, 1, 28, 28])
         let labels = try XCTUnwrap(d.labels)
         XCTAssertEqual(Dictionary(grouping: labels, by: { $0 }).mapValues(\.count), Dictionary(uniqueKeysWithValues: (0..<10).map { ($0, 500) }))
         let r = d.valueRange

@@ -31,9 +31,9 @@ final class DataSourceTests: XCTestCase {
         }
         try write(idx(magic: 0x0000_0801, dims: [1], data: [6]), to: dir.appendingPathComponent("t10k-labels-idx1-ubyte"))
         let d = try loadDataset(name: "fashion-mnist", path: dir.path, split: .test, imageSize: 4, grayscale: false)
-        XCTAssertEqual(d.tensor.shape, [1, 3, 4, 4])
+        XCTAssertEqual(d.shape, [1, 3, 4, 4])
         XCTAssertEqual(d.labels, [6])
-        XCTAssertEqual(d.tensor.array, [Float](repeating: -1, count: 48))
+        XCTAssertEqual(d.floatTensor().array, [Float](repeating: -1, count: 48))
     }
 
     func testLimitKeepsTheFirstSamples() throws {
@@ -43,13 +43,13 @@ final class DataSourceTests: XCTestCase {
         try write(idx(magic: 0x0000_0801, dims: [4], data: [9, 8, 7, 6]), to: dir.appendingPathComponent("l-labels-idx1-ubyte"))
         let d = try loadDataset(name: "idx", path: images.path, limit: 3)
         XCTAssertEqual(d.labels, [9, 8, 7])
-        XCTAssertEqual(d.tensor.array, [0, 1, 2, 3, 4, 5].map { unit($0) })
+        XCTAssertEqual(d.floatTensor().array, [0, 1, 2, 3, 4, 5].map { unit($0) })
         XCTAssertEqual(try loadDataset(name: "idx", path: images.path, limit: 10).count, 4)
         assertDataError(.invalidArgument, mentioning: nil, "limit of 0") { try loadDataset(name: "idx", path: images.path, limit: 0) }
         try write(png(width: 1, height: 1, channels: 3, pixels: [1, 2, 3]), to: dir.appendingPathComponent("p/a.png"))
         try write(png(width: 1, height: 1, channels: 3, pixels: [4, 5, 6]), to: dir.appendingPathComponent("p/b.png"))
         let one = try loadDataset(name: "folder", path: dir.appendingPathComponent("p").path, imageSize: 1, limit: 1)
-        assertClose(one.tensor.array, [1, 2, 3].map { unit($0) }, tolerance: 1e-6)
+        assertClose(one.floatTensor().array, [1, 2, 3].map { unit($0) }, tolerance: 1e-6)
     }
 
     /// The real files of Debian's dataset-fashion-mnist.
@@ -58,7 +58,7 @@ final class DataSourceTests: XCTestCase {
             throw XCTSkip("\(DataSource.fashionMNISTFolder) is absent; apt-get install dataset-fashion-mnist to test the real files")
         }
         let train = try loadDataset(name: "fashion-mnist")
-        XCTAssertEqual(train.tensor.shape, [60000, 1, 28, 28])
+        XCTAssertEqual(train.shape, [60000, 1, 28, 28])
         let labels = try XCTUnwrap(train.labels)
         var perClass = [Int](repeating: 0, count: 10)
         for l in labels { perClass[l] += 1 }   // traps (test fails) on a label outside 0...9
@@ -69,7 +69,7 @@ final class DataSourceTests: XCTestCase {
         XCTAssertEqual(r.min, -1)
         XCTAssertEqual(r.max, 1)
         let test = try loadDataset(name: "fashion-mnist", split: .test)
-        XCTAssertEqual(test.tensor.shape, [10000, 1, 28, 28])
+        XCTAssertEqual(test.shape, [10000, 1, 28, 28])
         XCTAssertEqual(Set(try XCTUnwrap(test.labels)), Set(0..<10))
     }
 }

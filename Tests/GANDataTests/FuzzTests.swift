@@ -78,7 +78,7 @@ final class FuzzTests: XCTestCase {
             try write(m.mutate(file), to: url)
             do {
                 let d = try ImageDataset.loadFolder(dir.path, size: 3, skipCorrupt: true, warn: { _ in })
-                XCTAssertEqual(d.tensor.shape, [1, 3, 3, 3], "case \(i)")
+                XCTAssertEqual(d.shape, [1, 3, 3, 3], "case \(i)")
             } catch let e as DataError {
                 XCTAssertEqual(e.kind, .empty, "case \(i): \(e)")
             }

@@ -15,9 +15,9 @@ final class IDXTests: XCTestCase {
     func checkRoundTrip(_ d: ImageDataset) {
         XCTAssertEqual(d.count, 3)
         XCTAssertEqual([d.channels, d.height, d.width], [1, 2, 4])
-        XCTAssertEqual(d.tensor.shape, [3, 1, 2, 4])
+        XCTAssertEqual(d.shape, [3, 1, 2, 4])
         XCTAssertEqual(d.labels, [7, 0, 9])
-        assertClose(d.tensor.array, pixels.map { unit(Float($0)) }, tolerance: 1e-6)
+        assertClose(d.floatTensor().array, pixels.map { unit(Float($0)) }, tolerance: 1e-6)
         // The ends of the byte range map exactly onto the ends of [-1, 1].
         XCTAssertEqual(d.sample(0)[0], -1)
         XCTAssertEqual(d.sample(0)[1], 1)
@@ -32,7 +32,7 @@ final class IDXTests: XCTestCase {
         checkRoundTrip(try ImageDataset.loadIDX(images: images.path, labels: labels.path))
         let unlabelled = try ImageDataset.loadIDX(images: images.path, labels: nil)
         XCTAssertNil(unlabelled.labels)
-        XCTAssertEqual(unlabelled.tensor.array, try ImageDataset.loadIDX(images: images.path, labels: labels.path).tensor.array)
+        XCTAssertEqual(unlabelled.floatTensor().array, try ImageDataset.loadIDX(images: images.path, labels: labels.path).floatTensor().array)
     }
 
     func testGzipRoundTripAndLabelsFoundNextToImages() throws {

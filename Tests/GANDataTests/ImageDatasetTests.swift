@@ -13,10 +13,10 @@ final class ImageDatasetTests: XCTestCase {
     func testShapeAndSampleAccess() {
         let d = makeDataset()
         XCTAssertEqual([d.count, d.channels, d.height, d.width, d.sampleSize], [6, 3, 2, 2, 12])
-        XCTAssertEqual(d.sample(2), Array(d.tensor.array[24..<36]))
+        XCTAssertEqual(d.sample(2), Array(d.floatTensor().array[24..<36]))
         var buf = [Float](repeating: .nan, count: 12)
         buf.withUnsafeMutableBufferPointer { d.copySample(5, into: $0.baseAddress!) }
-        XCTAssertEqual(buf, Array(d.tensor.array[60..<72]))
+        XCTAssertEqual(buf, Array(d.floatTensor().array[60..<72]))
     }
 
     func testConcurrentCopiesSeeTheSameData() {
@@ -39,7 +39,7 @@ final class ImageDatasetTests: XCTestCase {
         XCTAssertEqual(s.count, 3)
         XCTAssertEqual(s.labels, [20, 30, 40])
         XCTAssertEqual(s.sample(0), d.sample(2))
-        XCTAssertEqual(s.tensor.ptr, d.tensor.ptr + 2 * d.sampleSize, "a view, not a copy")
+        XCTAssertEqual(s.floatPointer, d.floatPointer! + 2 * d.sampleSize, "a view, not a copy")
         XCTAssertEqual(d.subset(...1).labels, [0, 10])
         XCTAssertEqual(d.subset(4...).count, 2)
     }
@@ -47,11 +47,11 @@ final class ImageDatasetTests: XCTestCase {
     func testChannelConversion() {
         let d = makeDataset()
         let gray = d.withChannels(1)
-        XCTAssertEqual(gray.tensor.shape, [6, 1, 2, 2])
+        XCTAssertEqual(gray.shape, [6, 1, 2, 2])
         let s = d.sample(1)
         XCTAssertEqual(gray.sample(1)[3], 0.299 * s[3] + 0.587 * s[7] + 0.114 * s[11], accuracy: 1e-6)
         let back = gray.withChannels(3)
-        XCTAssertEqual(back.tensor.shape, [6, 3, 2, 2])
+        XCTAssertEqual(back.shape, [6, 3, 2, 2])
         XCTAssertEqual(Array(back.sample(1)[0..<4]), Array(back.sample(1)[8..<12]))
         XCTAssertEqual(Array(back.sample(1)[0..<4]), gray.sample(1))
         XCTAssertTrue(d.withChannels(3) === d)

@@ -11,12 +11,12 @@ final class NPYImageTests: XCTestCase {
         let values: [Float] = [0, 0.25, 0.5, 1, 1, 1, 0, 0, 0.75, 0.5, 0.25, 0]
         try NPY.write(values, shape: [3, 2, 2], to: path)
         let d = try ImageDataset.loadNPY(path)
-        XCTAssertEqual(d.tensor.shape, [3, 1, 2, 2])
-        assertClose(d.tensor.array, values.map { 2 * $0 - 1 })
+        XCTAssertEqual(d.shape, [3, 1, 2, 2])
+        assertClose(d.floatTensor().array, values.map { 2 * $0 - 1 })
         XCTAssertNil(d.labels)
         let first = try ImageDataset.loadNPY(path, limit: 2)
         XCTAssertEqual(first.count, 2)
-        assertClose(first.tensor.array, Array(values[0..<8]).map { 2 * $0 - 1 })
+        assertClose(first.floatTensor().array, Array(values[0..<8]).map { 2 * $0 - 1 })
         assertDataError(.invalidArgument, mentioning: path, "first 4", "has 3") { try ImageDataset.loadNPY(path, limit: 4) }
         assertDataError(.invalidArgument, mentioning: path) { try ImageDataset.loadNPY(path, limit: 0) }
     }
@@ -27,12 +27,12 @@ final class NPYImageTests: XCTestCase {
         // One 1×2 RGB image, channels last: pixel 0 = (255, 0, 51), pixel 1 = (0, 255, 102).
         try NPY.write([255, 0, 51, 0, 255, 102], shape: [1, 1, 2, 3], to: path)
         let d = try ImageDataset.loadNPY(path)
-        XCTAssertEqual(d.tensor.shape, [1, 3, 1, 2])
-        assertClose(d.tensor.array, [255, 0, 0, 255, 51, 102].map { unit($0) })
+        XCTAssertEqual(d.shape, [1, 3, 1, 2])
+        assertClose(d.floatTensor().array, [255, 0, 0, 255, 51, 102].map { unit($0) })
         // Forced channels-first, the same array is one 2×3 gray image.
         let asNCHW = try ImageDataset.loadNPY(path, layout: .nchw)
-        XCTAssertEqual(asNCHW.tensor.shape, [1, 1, 2, 3])
-        assertClose(asNCHW.tensor.array, [255, 0, 51, 0, 255, 102].map { unit($0) })
+        XCTAssertEqual(asNCHW.shape, [1, 1, 2, 3])
+        assertClose(asNCHW.floatTensor().array, [255, 0, 51, 0, 255, 102].map { unit($0) })
     }
 
     func testChannelsFirstAndAlphaOntoWhite() throws {
@@ -41,16 +41,16 @@ final class NPYImageTests: XCTestCase {
         // [1, 4, 1, 2] NCHW in [0, 1]: pixel 0 black, fully transparent; pixel 1 red, opaque.
         try NPY.write([0, 1, 0, 0, 0, 0, 0, 1], shape: [1, 4, 1, 2], to: path)
         let d = try ImageDataset.loadNPY(path)
-        XCTAssertEqual(d.tensor.shape, [1, 3, 1, 2])
+        XCTAssertEqual(d.shape, [1, 3, 1, 2])
         // Transparent → white (1); opaque red → (1, -1, -1).
-        assertClose(d.tensor.array, [1, 1, 1, -1, 1, -1])
+        assertClose(d.floatTensor().array, [1, 1, 1, -1, 1, -1])
     }
 
     func testSignedRangeKept() throws {
         let dir = try makeTempDir(self)
         let path = dir.appendingPathComponent("signed.npy").path
         try NPY.write([-1, -0.5, 0.5, 1], shape: [1, 2, 2], to: path)
-        assertClose(try ImageDataset.loadNPY(path).tensor.array, [-1, -0.5, 0.5, 1])
+        assertClose(try ImageDataset.loadNPY(path).floatTensor().array, [-1, -0.5, 0.5, 1])
     }
 
     func testRejectedArrays() throws {
@@ -82,7 +82,7 @@ final class NPYImageTests: XCTestCase {
             throw XCTSkip("\(path) is absent; run scripts/fetch-faces to test the real file")
         }
         let d = try loadDataset(name: "faces", path: path)
-        XCTAssertEqual(d.tensor.shape, [100, 1, 25, 25])
+        XCTAssertEqual(d.shape, [100, 1, 25, 25])
         let r = d.valueRange
         XCTAssertGreaterThanOrEqual(r.min, -1)
         XCTAssertLessThanOrEqual(r.max, 1)
@@ -90,6 +90,6 @@ final class NPYImageTests: XCTestCase {
         let (_, raw) = try NPY.read(path)
         XCTAssertEqual(d.sample(0)[0], 2 * raw[0] - 1, accuracy: 1e-6)
         let up = try loadDataset(name: "faces", path: path, imageSize: 64, grayscale: false)
-        XCTAssertEqual(up.tensor.shape, [100, 3, 64, 64])
+        XCTAssertEqual(up.shape, [100, 3, 64, 64])
     }
 }

@@ -61,7 +61,7 @@ final class ResizeTests: XCTestCase {
         for i in 0..<t.count { t[i] = Float((i * 37) % 255) / 127.5 - 1 }
         let d = ImageDataset(tensor: t, labels: [4, 3, 2, 1, 0], name: "toy")
         let up = d.resized(to: 64)
-        XCTAssertEqual(up.tensor.shape, [n, 1, 64, 64])
+        XCTAssertEqual(up.shape, [n, 1, 64, 64])
         XCTAssertEqual(up.labels, [4, 3, 2, 1, 0])
         for i in 0..<n {
             assertClose(up.sample(i), BilinearResize.resize(d.sample(i), channels: 1, height: side, width: side,
@@ -74,7 +74,7 @@ final class ResizeTests: XCTestCase {
         // One 2 × 4 image; resized to 2 it keeps its height and loses one column each side.
         let t = Tensor(shape: [1, 1, 2, 4], values: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75])
         let d = ImageDataset(tensor: t, labels: nil, name: "wide").resized(to: 2)
-        XCTAssertEqual(d.tensor.shape, [1, 1, 2, 2])
+        XCTAssertEqual(d.shape, [1, 1, 2, 2])
         assertClose(d.sample(0), [0.25, 0.5, 1.25, 1.5], tolerance: 0)
     }
 }

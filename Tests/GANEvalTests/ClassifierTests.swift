@@ -97,7 +97,7 @@ final class ClassifierTests: XCTestCase {
         let c = try trained()
         let real = quadrantImages(count: 400, seed: 11)
         let same = quadrantImages(count: 400, seed: 12)
-        let good = try ImageMetrics(classifier: c, real: real, samples: same.tensor.ptr, sampleCount: same.count)
+        let good = try ImageMetrics(classifier: c, real: real, samples: same.floatTensor().ptr, sampleCount: same.count)
         // Mode collapse: every sample is image 0 of one class.
         let collapsed = Tensor(shape: [400, 1, 8, 8])
         for i in 0..<400 { real.copySample(0, into: collapsed.ptr + i * 64) }
@@ -109,7 +109,7 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(good.classEntropyMax, log(4.0), accuracy: 1e-12)
         XCTAssertGreaterThan(good.meanMaxProbability, 0.8)
         // Real against itself: zero distance.
-        let zero = try ImageMetrics(classifier: c, real: real, samples: real.tensor.ptr, sampleCount: real.count)
+        let zero = try ImageMetrics(classifier: c, real: real, samples: real.floatTensor().ptr, sampleCount: real.count)
         XCTAssertEqual(zero.frechetDistance, 0, accuracy: 1e-6)
     }
 

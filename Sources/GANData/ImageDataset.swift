@@ -153,10 +153,6 @@ public final class ImageDataset: @unchecked Sendable {
         }
     }
 
-    /// All samples as floats; see `floatTensor()`, which this calls.
-    @available(*, deprecated, message: "Materialises every value as a float (4 bytes each) on every use; call floatTensor() once instead.")
-    public var tensor: Tensor { floatTensor() }
-
     /// The samples in `range` (and their labels), sharing this data set's storage.
     public func subset<R: RangeExpression>(_ range: R) -> ImageDataset where R.Bound == Int {
         let r = range.relative(to: 0..<count)

@@ -2,6 +2,7 @@ import ArgumentParser
 import CFMAPeak
 import Foundation
 import GANCommandLine
+import GANData
 import GANLayers
 import GANModels
 import GANTensor
@@ -67,6 +68,10 @@ struct GANBench: ParsableCommand {
     var repeats: Int = 5
     @Option(help: "Seed (initial parameters, noise, synthetic data).")
     var seed: UInt64 = 1
+    @Option(help: "Train on this data set as gan-train would (e.g. fashion-mnist) instead of synthetic U(-1, 1) samples; its bytes count as data memory.")
+    var dataset: String?
+    @Option(help: "Where --dataset's files are (as gan-train's --data-path).")
+    var dataPath: String?
     @Flag(help: "Print one JSON object instead of the key=value line.")
     var json = false
 
@@ -88,13 +93,28 @@ struct GANBench: ParsableCommand {
         BLAS.setThreads(blasThreads)
         let baseRSS = peakRSSBytes()
         let arch = Architecture(rawValue: model)!
-        let shape = parsedShape!
-        let config = ModelConfig(architecture: arch, nz: nz, dataShape: shape, hidden: hidden, ngf: ngf, ndf: ndf)
-        let gan = try GANModel(config)
-        gan.initialize(seed: seed)
-        let computer = ShardComputer(model: gan, loss: .nonsaturating, batch: batch, shardCount: shards,
+        var shape = parsedShape!
+        let gan: GANModel, computer: ShardComputer
+        var dataBytes = 0
+        if let dataset {
+            guard let name = DatasetName(rawValue: dataset) else { throw ValidationError("Unknown --dataset \(dataset).") }
+            var config = TrainConfig()
+            config.model = arch; config.dataset = name; config.dataPath = dataPath
+            config.batch = batch; config.shards = shards; config.seed = seed; config.nz = nz; config.hidden = hidden
+            config.ngf = ngf; config.ndf = ndf; config.blasThreads = blasThreads
+            let setup = try RunSetup(config)
+            gan = setup.model
+            computer = setup.makeComputer()
+            shape = setup.real.sampleShape
+            dataBytes = setup.images?.storageByteCount ?? 0
+        } else {
+            let config = ModelConfig(architecture: arch, nz: nz, dataShape: shape, hidden: hidden, ngf: ngf, ndf: ndf)
+            gan = try GANModel(config)
+            gan.initialize(seed: seed)
+            computer = ShardComputer(model: gan, loss: .nonsaturating, batch: batch, shardCount: shards,
                                      real: UniformSampler(shape: shape, seed: seed),
                                      noise: NoiseSampler(.normal, nz: nz, seed: seed), seed: seed)
+        }
         let executor = LocalExecutor(computer: computer)
         let server = ParameterServer(model: gan, dLayout: computer.dLayout, gLayout: computer.gLayout, shardCount: shards,
                                      learningRateD: 2e-4, learningRateG: 2e-4, beta1: 0.5, beta2: 0.999)
@@ -156,7 +176,7 @@ struct GANBench: ParsableCommand {
         let adamBytes = 4 * (server.adamD.m.count + server.adamD.v.count + server.adamG.m.count + server.adamG.v.count)
         let activationBytes = ws.reduce(0) { $0 + $1.activations }
         let workspaceBytes = ws.reduce(0) { $0 + $1.activationGradients + $1.scratch }
-        let sum = paramBytes + gradBytes + adamBytes + activationBytes + workspaceBytes
+        let sum = paramBytes + gradBytes + adamBytes + activationBytes + workspaceBytes + dataBytes
 
         let fields: [(String, String)] = [
             ("impl", "swift"), ("model", model), ("data_shape", shape.map(String.init).joined(separator: "x")),
@@ -169,7 +189,7 @@ struct GANBench: ParsableCommand {
             ("params_g", "\(gan.generator.parameterCount)"), ("params_d", "\(gan.discriminator.parameterCount)"),
             ("loss_d", String(format: "%.4f", lossD)), ("hash", String(hash, radix: 16)),
             ("mem_params_mb", mb(paramBytes)), ("mem_grads_mb", mb(gradBytes)), ("mem_adam_mb", mb(adamBytes)),
-            ("mem_activations_mb", mb(activationBytes)), ("mem_workspace_mb", mb(workspaceBytes)), ("mem_data_mb", "0.0"),
+            ("mem_activations_mb", mb(activationBytes)), ("mem_workspace_mb", mb(workspaceBytes)), ("mem_data_mb", mb(dataBytes)),
             ("mem_sum_mb", mb(sum)), ("rss_base_mb", mb(baseRSS)), ("rss_peak_mb", mb(peakRSSBytes())),
         ]
         // Per layer: ms per iteration summed over shards (CPU time in the layer), and its FLOP.

@@ -16,6 +16,9 @@ noise drawn each iteration. Prints the line format gan-bench prints:
 A development tool only (SwiftGAN itself never needs Python).
 """
 import argparse
+import warnings
+
+warnings.filterwarnings("ignore", category=FutureWarning)
 import json
 import statistics
 import time
@@ -117,7 +120,9 @@ def main():
     p.add_argument("--model", default="dcgan28", choices=["mlp", "dcgan-small", "dcgan28", "dcgan64"])
     p.add_argument("--data-shape", default="1,28,28")
     p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads; 0 keeps torch's default (one per core)")
+    p.add_argument("--ddp", type=int, default=0,
+                   help="run as N DistributedDataParallel processes (gloo, 1 thread each as torchrun sets), global batch --batch")
     p.add_argument("--nz", type=int, default=100)
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--ngf", type=int, default=None)
@@ -128,9 +133,33 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
+    if args.ddp:
+        import torch.multiprocessing as mp
+        port = _free_port()
+        mp.spawn(_ddp_rank, args=(args, port), nprocs=args.ddp, join=True)
+        return
+    run(args)
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ddp_rank(rank, args, port):
+    import torch.distributed as dist
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=args.ddp)
+    args.threads = 1
+    run(args, rank=rank, world=args.ddp)
+    dist.destroy_process_group()
+
+
+def run(args, rank=0, world=1):
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed + rank)
     shape = [int(s) for s in args.data_shape.split(",")]
     netG, netD, zshape = build(args, shape)
     if args.model != "mlp":
@@ -139,9 +168,18 @@ def main():
     netG.train()
     netD.train()
     crit = nn.BCEWithLogitsLoss()
+    if world > 1:
+        # Same initial parameters on every rank (DDP broadcasts rank 0's), BatchNorm statistics per
+        # rank as in SwiftGAN's shards, and one all-reduce per network per step: D's real-sample
+        # backward and G's loss through D skip D's all-reduce (no_sync), as a careful user writes it.
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        netG = DDP(netG, broadcast_buffers=False)
+        netD = DDP(netD, broadcast_buffers=False)
+    import contextlib
+    quiet_d = netD.no_sync if world > 1 else contextlib.nullcontext
     optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    B = args.batch
+    B = args.batch // world
     ones = torch.ones(B)
     zeros = torch.zeros(B)
     last = {}
@@ -150,8 +188,9 @@ def main():
         t0 = time.perf_counter()
         real = torch.rand([B] + shape) * 2 - 1
         netD.zero_grad()
-        err_real = crit(netD(real).view(-1), ones)
-        err_real.backward()
+        with quiet_d():
+            err_real = crit(netD(real).view(-1), ones)
+            err_real.backward()
         z = torch.randn([B] + zshape)
         fake = netG(z)
         err_fake = crit(netD(fake.detach()).view(-1), zeros)
@@ -160,8 +199,9 @@ def main():
         optD.step()
         t2 = time.perf_counter()
         netG.zero_grad()
-        err_g = crit(netD(fake).view(-1), ones)
-        err_g.backward()
+        with quiet_d():
+            err_g = crit(netD(fake).view(-1), ones)
+            err_g.backward()
         t3 = time.perf_counter()
         optG.step()
         t4 = time.perf_counter()
@@ -182,14 +222,17 @@ def main():
         cpu.append((time.process_time() - cpu_start) * per)
         dph.append(d * per); gph.append(g * per); adam.append((ad + ag) * per)
 
+    if rank != 0:
+        return
     n_g = sum(p.numel() for p in netG.parameters())
     n_d = sum(p.numel() for p in netD.parameters())
     kernel = "torch" + torch.__version__.split("+")[0] + ("-mkldnn" if torch.backends.mkldnn.is_available() else "")
     fields = [
         ("impl", "torch"), ("model", args.model), ("data_shape", "x".join(str(s) for s in shape)),
-        ("batch", str(B)), ("shards", "1"), ("threads", str(torch.get_num_threads())),
+        ("batch", str(args.batch)), ("shards", str(world)), ("threads", str(torch.get_num_threads())),
         ("kernel", kernel), ("iters", str(args.iters)), ("repeats", str(args.repeats)),
         ("ms_median", f"{statistics.median(total):.3f}"), ("ms_min", f"{min(total):.3f}"),
+        ("images_per_s", f"{args.batch * 1000 / statistics.median(total):.1f}"),
         ("cpu_ms", f"{statistics.median(cpu):.3f}"), ("d_ms", f"{statistics.median(dph):.3f}"), ("g_ms", f"{statistics.median(gph):.3f}"),
         ("adam_ms", f"{statistics.median(adam):.3f}"),
         ("params_g", str(n_g)), ("params_d", str(n_d)), ("loss_d", f"{float(last['loss_d']):.4f}"),

@@ -228,11 +228,14 @@ struct GANBench: ParsableCommand {
             + "gflops_all=\(String(format: "%.1f", each.reduce(0, +) / 1e9))")
     }
 
-    /// The process's peak resident set so far (getrusage's ru_maxrss, which Linux gives in KiB).
+    /// This program's peak resident set so far: /proc/self/status's VmHWM, which exec resets
+    /// (getrusage's ru_maxrss does not: it keeps the peak of the process image before the
+    /// re-execution that applies --blas-kernel, e.g. a forked Python parent's). 0 where unreadable.
     private func peakRSSBytes() -> Int {
-        var u = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
-        return u.ru_maxrss * 1024
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+        return kb * 1024
     }
 
     /// CPU seconds used by the whole process (all threads): on a shared machine a steadier

@@ -11,6 +11,7 @@ extension GeneratorLoss: ExpressibleByArgument {}
 extension NoiseDistribution: ExpressibleByArgument {}
 extension NonFinitePolicy: ExpressibleByArgument {}
 extension DatasetName: ExpressibleByArgument {}
+extension WeightInit: ExpressibleByArgument {}
 
 /// The training flags, shared by `gan-train` and `gan-coord` so both mean the same run.
 public struct TrainOptions: ParsableArguments {
@@ -57,6 +58,9 @@ public struct TrainOptions: ParsableArguments {
 
     @Option(help: "Generator loss: minimax, nonsaturating, kl.")
     public var gLoss: GeneratorLoss = .nonsaturating
+
+    @Option(name: .customLong("init"), help: "Weight initialisation: examples (pytorch/examples' DCGAN weights_init; Linear layers keep PyTorch's default) or dcgan (every conv and Linear weight N(0, 0.02), as the DCGAN paper).")
+    public var weightInit: WeightInit = .examples
 
     @Option(help: "Random seed: the whole run is a pure function of the config and this seed.")
     public var seed: UInt64 = 1
@@ -168,6 +172,7 @@ public struct TrainOptions: ParsableArguments {
         c.targetMean = targetMean
         c.targetStd = targetStd
         c.blasThreads = blasThreads
+        c.weightInit = weightInit == .examples ? nil : weightInit
         return c
     }
 

@@ -62,7 +62,7 @@ public struct RunSetup {
         let mc = ModelConfig(architecture: config.model, nz: config.nz, dataShape: dataShape, hidden: config.hidden,
                              ngf: config.ngf, ndf: config.ndf)
         let model = try GANModel(mc)
-        model.initialize(seed: config.seed)
+        model.initialize(seed: config.seed, scheme: config.weightInit ?? .examples)
         return model
     }
 

@@ -54,6 +54,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// BLAS threads inside one shard's computation. 1 keeps results identical across processes
     /// and machines; more only makes sense with --shards 1 on one machine.
     public var blasThreads: Int = 1
+    /// How the weights start; nil means `.examples` (and is what checkpoints from before the
+    /// option hold).
+    public var weightInit: WeightInit? = nil
 
     /// The default shard count, shared by every command: divides batch 64 and 1, 2 or 4 workers.
     public static let defaultShards = 4

@@ -5,6 +5,7 @@ import Logging
 @testable import GANCheckpoint
 import GANModels
 import GANTensor
+import GANTestSupport
 
 /// Training checkpoints: N straight steps and N/2 + checkpoint + restore into a fresh process
 /// state + N/2 give the same bytes; mismatching runs and damaged checkpoints are refused.
@@ -20,10 +21,9 @@ final class CheckpointResumeTests: XCTestCase {
         if let d = tempDir { try? FileManager.default.removeItem(atPath: d) }
     }
 
-    func quietLogger() -> Logger { TestConfigs.quietLogger() }
 
     /// A fresh trainer for `config`, as a new process would build it.
-    func makeTrainer(_ config: TrainConfig) throws -> (Trainer, LocalExecutor) { try TestConfigs.trainer(config) }
+    func makeTrainer(_ config: TrainConfig) throws -> (Trainer, LocalExecutor) { try quietTrainer(config) }
 
     func mlpConfig(steps: Int) -> TrainConfig { TestConfigs.vector("gaussian1d", steps: steps, seed: 7) }
 

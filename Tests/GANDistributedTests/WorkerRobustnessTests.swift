@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import GANTestSupport
-import GANDistributed
+@testable import GANDistributed
 import GANTraining
 import GANTransport
 

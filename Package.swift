@@ -86,20 +86,23 @@ let package = Package(
         .executableTarget(name: "gan-worker", dependencies: ["GANCommandLine", argumentParser, logging]),
         .executableTarget(name: "gan-bench", dependencies: ["GANCommandLine", "CFMAPeak", argumentParser, logging]),
 
-        // Tests mirror Sources: one test target per library target.
+        // Tests mirror Sources: one test target per library target, plus the helpers they share
+        // (child processes, products, ports, quiet loggers, small runs). A plain target that only
+        // test targets depend on: no executable links it.
+        .target(name: "GANTestSupport", dependencies: ["GANTraining", logging], path: "Tests/GANTestSupport"),
         .testTarget(name: "GANTensorTests", dependencies: ["GANTensor"]),
         .testTarget(name: "GANLayersTests", dependencies: ["GANLayers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GANOptimTests", dependencies: ["GANOptim", "GANLayers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GANModelsTests", dependencies: ["GANModels"]),
         .testTarget(name: "GANDataTests", dependencies: ["GANData"]),
         .testTarget(name: "GANImageTests", dependencies: ["GANImage"]),
-        .testTarget(name: "GANCheckpointTests", dependencies: ["GANCheckpoint"]),
-        .testTarget(name: "GANTrainingTests", dependencies: ["GANTraining"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GANCheckpointTests", dependencies: ["GANCheckpoint", "GANTestSupport"]),
+        .testTarget(name: "GANTrainingTests", dependencies: ["GANTraining", "GANTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GANEvalTests", dependencies: ["GANEval"]),
-        .testTarget(name: "GANMonitorTests", dependencies: ["GANMonitor", "GANTraining"], exclude: ["Scripts"]),
-        .testTarget(name: "GANCommandLineTests", dependencies: ["GANCommandLine"]),
-        .testTarget(name: "GANTransportTests", dependencies: ["GANTransport"]),
-        .testTarget(name: "GANDistributedTests", dependencies: ["GANDistributed", "GANCommandLine"]),
+        .testTarget(name: "GANMonitorTests", dependencies: ["GANMonitor", "GANTraining", "GANTestSupport"], exclude: ["Scripts"]),
+        .testTarget(name: "GANCommandLineTests", dependencies: ["GANCommandLine", "GANTestSupport"]),
+        .testTarget(name: "GANTransportTests", dependencies: ["GANTransport", "GANTestSupport"]),
+        .testTarget(name: "GANDistributedTests", dependencies: ["GANDistributed", "GANCommandLine", "GANTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

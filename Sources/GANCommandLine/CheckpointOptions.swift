@@ -32,13 +32,13 @@ public struct CheckpointOptions: ParsableArguments {
         guard let spec = resume else { return nil }
         let file = try CheckpointLocator.read(spec, runFolder: outDir, logger: logger)
         let diffs = TrainingCheckpoint.differences(stored: try TrainingCheckpoint.storedConfig(file), requested: config)
-        if !diffs.isEmpty {
-            throw TrainingCheckpointError(path: file.path, "cannot resume: the run was started with other settings ("
-                + diffs.map(\.description).joined(separator: "; ")
-                + "). Pass the checkpoint's values to resume it, or start a new run in another --out folder")
-        }
+        if !diffs.isEmpty { throw ResumeError(path: file.path, reason: .settingsDiffer(diffs)).withFlags() }
         let current = NumericsFingerprint.current(blasThreads: config.blasThreads)
-        try TrainingCheckpoint.checkNumerics(file, current: current, allowChange: allowNumericsChange)
+        do {
+            try TrainingCheckpoint.checkNumerics(file, current: current, allowChange: allowNumericsChange)
+        } catch let e as ResumeError {
+            throw e.withFlags()
+        }
         let changed = try TrainingCheckpoint.numericsDifferences(file, current: current)
         if !changed.isEmpty {
             logger.warning("resuming under other numerics (--allow-numerics-change): \(changed.joined(separator: "; ")); the run's bits change from here on")
@@ -52,7 +52,12 @@ public struct CheckpointOptions: ParsableArguments {
                        logger: Logger) throws -> CheckpointSession {
         let directory = CheckpointDirectory(root: outDir)
         if let file = resume {
-            let step = try TrainingCheckpoint.restore(file, into: trainer, allowNumericsChange: allowNumericsChange)
+            let step: Int
+            do {
+                step = try TrainingCheckpoint.restore(file, into: trainer, allowNumericsChange: allowNumericsChange)
+            } catch let e as ResumeError {
+                throw e.withFlags()
+            }
             try trainer.truncateMetrics(after: step)
             logger.info("resumed from \(file.path) at step \(step) of \(trainer.setup.config.steps)")
         } else if let newest = try directory.list().last {
@@ -204,5 +209,23 @@ public enum CheckpointLocator {
         }
         for e in found.skipped { logger?.warning("skipping a damaged checkpoint: \(e.description)") }
         return found.file
+    }
+}
+
+extension ResumeError {
+    /// The refusal as the command line says it: each setting named by its flag
+    /// (`TrainOptions.flag(for:)`), and the flags that resolve it.
+    func withFlags() -> TrainingCheckpointError {
+        switch reason {
+        case .settingsDiffer(let diffs):
+            return TrainingCheckpointError(path: path, "cannot resume: the run was started with other settings ("
+                + diffs.map { $0.description(naming: TrainOptions.flag(for:)) }.joined(separator: "; ")
+                + "). Pass the checkpoint's values to resume it, or start a new run in another --out folder")
+        case .tooFewSteps(let taken, let requested):
+            return TrainingCheckpointError(path: path, "cannot resume: it was taken after step \(taken), but --steps is \(requested); pass --steps \(taken) or more")
+        case .numericsDiffer(let diffs):
+            return TrainingCheckpointError(path: path, "cannot resume: the numerics differ (" + diffs.joined(separator: "; ")
+                + "); resume on a host with the checkpoint's numerics (e.g. --blas-kernel NAME), or pass --allow-numerics-change to accept different bits knowingly")
+        }
     }
 }

@@ -122,6 +122,16 @@ public struct TrainOptions: ParsableArguments {
     /// The flag that sets `field` (the one place that spells them for configuration errors).
     public static func flag(for field: ConfigField) -> String {
         switch field {
+        case .model: return "--model"
+        case .dataset: return "--dataset"
+        case .imageSize: return "--image-size"
+        case .grayscale: return "grayscale"  // set by no flag of gan-train
+        case .gLoss: return "--g-loss"
+        case .seed: return "--seed"
+        case .ngf: return "--ngf"
+        case .ndf: return "--ndf"
+        case .zDist: return "--z-dist"
+        case .targetMean: return "--target-mean"
         case .steps: return "--steps"
         case .batch: return "--batch"
         case .shards: return "--shards"

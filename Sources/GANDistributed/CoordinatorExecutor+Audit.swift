@@ -22,13 +22,13 @@ struct Audit {
 /// What the audits found so far.
 public struct AuditStatistics: Sendable, Equatable {
     /// Nodes sent to a second worker.
-    public var scheduled = 0
+    var scheduled = 0
     /// Nodes whose two answers were compared (the rest were moot: a worker died first).
     public var compared = 0
     /// Comparisons that found different bytes.
-    public var mismatches = 0
+    var mismatches = 0
     /// Workers evicted after two failed audits.
-    public var evictions = 0
+    var evictions = 0
 }
 
 extension CoordinatorExecutor {

@@ -16,7 +16,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
         /// With no live worker, wait this long for one to join before giving up.
         public var emptyTimeout: Double = 30
         /// Seconds between the coordinator's heartbeats.
-        public var heartbeatInterval: Double = 1
+        var heartbeatInterval: Double = 1
         /// The fraction of shard-tree nodes recomputed by a second worker and compared bytewise
         /// (`--audit P`); 0 turns audits off.
         public var auditFraction: Double = 0
@@ -49,7 +49,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
     public var heartbeatSent: (() -> Void)? { get { pool.heartbeatSent } set { pool.heartbeatSent = newValue } }
 
     /// Whether real samples travel in D-phase work messages (data sets workers cannot load).
-    public let samplesInWork: Bool
+    let samplesInWork: Bool
     typealias Worker = WorkerPool.Worker
     var workers: [Worker] { pool.workers }
     /// The audits of the phase in flight, by node.
@@ -91,7 +91,7 @@ public final class CoordinatorExecutor: PhaseExecutor {
     public func shutdown(reason: String) { pool.shutdown(reason: reason) }
 
     /// Live workers, by admission order.
-    public var liveWorkers: [UInt32] { workers.filter(\.alive).map(\.id) }
+    var liveWorkers: [UInt32] { workers.filter(\.alive).map(\.id) }
 
     public func run(_ phase: Phase, step: Int) throws -> UnsafeMutablePointer<Float> {
         if phase == .discriminator {

@@ -14,20 +14,20 @@ import GANTransport
 ///   firstShard = its first shard, shardCount = the shards it covers; each frame is that node's
 ///   summed phase vector (layout.count floats). Meta = 8 bytes, the worker's compute seconds
 ///   (little-endian Float64).
-public enum WorkTag: UInt32 {
+enum WorkTag: UInt32 {
     case generator = 1
     case discriminator = 2
     case realSamples = 3
 }
 
 /// What a worker needs to know about the job, sent in the welcome.
-public struct JobDescription: Codable, Sendable {
+struct JobDescription: Codable, Sendable {
     public var config: TrainConfig
     /// Per-sample shape of the real data.
     public var sampleShape: [Int]
     /// Whether the coordinator sends each shard's real samples (for data sets a worker cannot load
     /// itself); otherwise workers load the data set named in the config.
-    public var samplesInWork: Bool
+    var samplesInWork: Bool
     /// The run's numerics (the coordinator's): every worker computes with exactly these.
     public var numerics: NumericsFingerprint?
 
@@ -40,13 +40,13 @@ public struct JobDescription: Codable, Sendable {
 
     /// Data sets every worker can load without a path of its own: synthetic targets and the
     /// Debian-packaged sets. Others travel with the work.
-    public static func workersCanLoad(_ config: TrainConfig) -> Bool {
+    static func workersCanLoad(_ config: TrainConfig) -> Bool {
         [.gaussian1d, .ring8, .grid25, .fashionMNIST, .emoji].contains(config.dataset) && config.dataPath == nil
     }
 }
 
 /// Real samples received with the work: shard k's block of the last D-phase work message.
-public final class ProvidedSampler: RealSampler {
+final class ProvidedSampler: RealSampler {
     public let sampleShape: [Int]
     private var step = -1
     private var shards: [Int] = []

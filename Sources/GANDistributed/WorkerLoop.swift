@@ -12,7 +12,7 @@ public final class WorkerLoop {
         /// Exit when the coordinator has been silent this long.
         public var coordinatorTimeout: Double = 30
         /// Seconds between heartbeats.
-        public var heartbeatInterval: Double = 1
+        var heartbeatInterval: Double = 1
         /// Whether the user chose this worker's BLAS kernel (`--blas-kernel NAME`); otherwise a
         /// coordinator running another kernel this host supports has the worker restart with it.
         public var kernelPinned = false
@@ -24,7 +24,7 @@ public final class WorkerLoop {
         public var willCompute: ((Phase, Int) -> Void)? = nil
         /// Test hook: changes each result node (phase, step, values, count) before it is sent, to
         /// play a worker with bad memory or a tampered build. No command-line flag sets it.
-        public var tamperWithResults: ((Phase, Int, UnsafeMutablePointer<Float>, Int) -> Void)? = nil
+        var tamperWithResults: ((Phase, Int, UnsafeMutablePointer<Float>, Int) -> Void)? = nil
         public init() {}
     }
 

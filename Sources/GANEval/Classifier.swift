@@ -42,11 +42,11 @@ public struct ClassifierArchitecture: Codable, Equatable, Sendable {
     /// Per-sample input size C·H·W.
     public var inputSize: Int { inputShape.reduce(1, *) }
     /// The feature size w₃.
-    public var featureSize: Int { widths[3] }
+    var featureSize: Int { widths[3] }
 
     /// A freshly laid-out network (parameters at their deterministic initial values; call
     /// `initialize(seed:stream:)` for random ones).
-    public func makeNetwork() -> Network {
+    func makeNetwork() -> Network {
         precondition(problem == nil, "Invalid classifier architecture: \(problem!).")
         let (c, w) = (inputShape[0], widths)
         let h = (inputShape[1] - 2) / 2 + 1, wd = (inputShape[2] - 2) / 2 + 1   // after the first stride-2 conv
@@ -75,7 +75,7 @@ public struct ClassifierTrainingOptions: Sendable {
     /// but not on the machine's load.
     public var threads: Int = 2
     /// Call `progress` every this many steps.
-    public var reportEvery: Int = 100
+    var reportEvery: Int = 100
 
     public init() {}
 }
@@ -96,9 +96,9 @@ public struct ClassifierOutputs {
     /// [N, w₃] features (the last ReLU's outputs).
     public let features: Tensor
     /// The arg-max class of each image.
-    public let predictions: [Int]
+    let predictions: [Int]
     /// The largest softmax probability of each image.
-    public let maxProbabilities: [Double]
+    let maxProbabilities: [Double]
 }
 
 /// gan-eval's image classifier: its architecture, its network and what it was trained on.

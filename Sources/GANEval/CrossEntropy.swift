@@ -7,7 +7,7 @@ import Darwin
 /// Softmax cross-entropy with integer labels, computed from logits with a stable log-sum-exp:
 /// for a row l of K logits and label y, loss = log Σⱼ e^(lⱼ − m) + m − l_y with m = maxⱼ lⱼ, and
 /// ∂loss/∂lⱼ = softmax(l)ⱼ − [j = y]. Finite for logits of any size.
-public enum SoftmaxCrossEntropy {
+enum SoftmaxCrossEntropy {
     /// The summed loss over `rows` rows of `classes` logits; writes `scale` × the gradient of the
     /// summed loss into `gradient` (pass 1/batch for the gradient of the mean).
     public static func loss(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int, classes: Int,
@@ -34,7 +34,7 @@ public enum SoftmaxCrossEntropy {
     }
 
     /// Softmax probabilities of one row of logits, in Double.
-    public static func probabilities(_ logits: UnsafePointer<Float>, classes: Int) -> [Double] {
+    static func probabilities(_ logits: UnsafePointer<Float>, classes: Int) -> [Double] {
         var m = logits[0]
         for j in 1..<classes { m = Swift.max(m, logits[j]) }
         var p = (0..<classes).map { exp(Double(logits[$0] - m)) }

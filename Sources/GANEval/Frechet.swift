@@ -62,13 +62,13 @@ public enum FrechetDistance {
         /// The distance d² (what FID reports).
         public let distance: Double
         /// ‖μ₁ − μ₂‖².
-        public let meanTerm: Double
+        let meanTerm: Double
         /// tr Σ₁ + tr Σ₂ − 2 tr (Σ₁Σ₂)^½.
-        public let covarianceTerm: Double
+        let covarianceTerm: Double
     }
 
     /// tr (Σ₁^½ Σ₂ Σ₁^½)^½.
-    public static func traceSqrtProduct(_ s1: Matrix, _ s2: Matrix) -> Double {
+    static func traceSqrtProduct(_ s1: Matrix, _ s2: Matrix) -> Double {
         let r = s1.symmetricSquareRoot
         let m = (r * s2 * r).symmetrized
         return SymmetricEigen(m).values.reduce(0) { $0 + ($1 > 0 ? $1.squareRoot() : 0) }

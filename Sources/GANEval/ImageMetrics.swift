@@ -13,25 +13,25 @@ import GANTensor
 ///
 /// Absolute values depend on the classifier: numbers compare only under the same classifier file.
 public struct ImageMetrics: Sendable, Codable, Equatable {
-    public let frechetDistance: Double
+    let frechetDistance: Double
     /// ‖μ_real − μ_samples‖² part of the distance.
-    public let frechetMeanTerm: Double
+    let frechetMeanTerm: Double
     /// The covariance part of the distance.
-    public let frechetCovarianceTerm: Double
+    let frechetCovarianceTerm: Double
     public let realImages: Int
     public let samples: Int
-    public let featureSize: Int
+    let featureSize: Int
     public let classes: Int
     /// Entropy of the samples' predicted-class histogram, in nats.
-    public let classEntropy: Double
+    let classEntropy: Double
     /// ln K, the largest possible entropy.
-    public let classEntropyMax: Double
+    let classEntropyMax: Double
     /// How many samples are predicted as each class.
-    public let classHistogram: [Int]
-    public let meanMaxProbability: Double
+    let classHistogram: [Int]
+    let meanMaxProbability: Double
     /// The same two numbers for the real images, as a reference for what good looks like.
-    public let realClassEntropy: Double
-    public let realMeanMaxProbability: Double
+    let realClassEntropy: Double
+    let realMeanMaxProbability: Double
 
     /// The entropy (nats) of a histogram of counts.
     public static func entropy(_ counts: [Int]) -> Double {

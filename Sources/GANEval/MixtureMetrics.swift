@@ -24,17 +24,17 @@ public struct MixtureMetrics: Sendable, Codable, Equatable {
     /// Modes in the target.
     public let modes: Int
     /// Modes with at least one high-quality sample nearest to them.
-    public let modesCaptured: Int
+    let modesCaptured: Int
     /// High-quality samples as a percentage of all evaluated samples.
-    public let highQualityPercent: Double
+    let highQualityPercent: Double
     /// KL(q ‖ uniform) of the nearest-mode histogram, in nats.
-    public let reverseKL: Double
+    let reverseKL: Double
     /// The high-quality radius: sigmas × the component standard deviation.
     public let radius: Double
     /// Samples nearest to each mode (all samples).
-    public let nearestCounts: [Int]
+    let nearestCounts: [Int]
     /// High-quality samples nearest to each mode.
-    public let highQualityCounts: [Int]
+    let highQualityCounts: [Int]
 
     /// The default number of samples evaluated, as in the VEEGAN and PacGAN tables.
     public static let standardSampleCount = 2_500

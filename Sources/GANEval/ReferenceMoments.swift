@@ -13,7 +13,7 @@ public struct ReferenceMoments: Codable, Sendable {
     public var format = Self.format
     public var version = Self.version
     /// CRC-32C of the classifier file the features come from.
-    public var classifierChecksum: UInt32
+    var classifierChecksum: UInt32
     /// What the real images are (data set name, path and split), and how many.
     public var images: String
     public var count: Int
@@ -26,7 +26,7 @@ public struct ReferenceMoments: Codable, Sendable {
     }
 
     /// The cache file of `classifierPath` for the images described by `images`.
-    public static func cachePath(classifierPath: String, images: String) -> String {
+    static func cachePath(classifierPath: String, images: String) -> String {
         let key = CRC32C.checksum(Array(images.utf8))
         return classifierPath + String(format: ".reference-%08x.json", key)
     }

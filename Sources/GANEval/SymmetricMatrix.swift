@@ -36,16 +36,16 @@ public struct Matrix: Equatable, Sendable {
         set { values[i * n + j] = newValue }
     }
 
-    public var trace: Double { (0..<n).reduce(0) { $0 + self[$1, $1] } }
+    var trace: Double { (0..<n).reduce(0) { $0 + self[$1, $1] } }
 
-    public var transposed: Matrix {
+    var transposed: Matrix {
         var t = Matrix(zeros: n)
         for i in 0..<n { for j in 0..<n { t[j, i] = self[i, j] } }
         return t
     }
 
     /// The largest |a_ij|.
-    public var maxAbs: Double { values.reduce(0) { Swift.max($0, abs($1)) } }
+    var maxAbs: Double { values.reduce(0) { Swift.max($0, abs($1)) } }
 
     public static func * (a: Matrix, b: Matrix) -> Matrix {
         precondition(a.n == b.n, "Cannot multiply a \(a.n)×\(a.n) by a \(b.n)×\(b.n) matrix.")
@@ -73,7 +73,7 @@ public struct Matrix: Equatable, Sendable {
     }
 
     /// (A + Aᵀ)/2: removes the rounding asymmetry of products that are symmetric in exact arithmetic.
-    public var symmetrized: Matrix {
+    var symmetrized: Matrix {
         var s = self
         for i in 0..<n { for j in 0..<i { let v = 0.5 * (self[i, j] + self[j, i]); s[i, j] = v; s[j, i] = v } }
         return s
@@ -81,13 +81,13 @@ public struct Matrix: Equatable, Sendable {
 }
 
 /// The eigendecomposition A = V diag(λ) Vᵀ of a symmetric matrix.
-public struct SymmetricEigen: Sendable {
+struct SymmetricEigen: Sendable {
     /// Eigenvalues, ascending.
     public let values: [Double]
     /// Eigenvectors as the columns of an orthogonal matrix, in the order of `values`.
     public let vectors: Matrix
     /// Jacobi sweeps used.
-    public let sweeps: Int
+    let sweeps: Int
 
     /// Cyclic Jacobi eigenvalue iteration (Golub & Van Loan, Algorithm 8.5.3, with the stable
     /// rotation of Rutishauser): each sweep zeroes every off-diagonal pair once by a plane rotation;
@@ -171,7 +171,7 @@ public struct SymmetricEigen: Sendable {
 extension Matrix {
     /// The principal square root of a symmetric positive semi-definite matrix: V diag(√λ) Vᵀ,
     /// with eigenvalues that rounding pushed slightly below zero taken as zero.
-    public var symmetricSquareRoot: Matrix {
+    var symmetricSquareRoot: Matrix {
         SymmetricEigen(self).apply { $0 > 0 ? $0.squareRoot() : 0 }
     }
 }

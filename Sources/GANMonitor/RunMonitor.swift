@@ -93,7 +93,7 @@ public final class RunMonitor: TrainingObserver, @unchecked Sendable {
     /// The Prometheus series of this run (updated on the training thread, read by scrapes).
     let metrics = RunMetrics()
     /// Where report.html goes (nil: no run folder, no report).
-    public let reportPath: String?
+    let reportPath: String?
 
     private let lock = NSLock()
     private var state: DashboardState

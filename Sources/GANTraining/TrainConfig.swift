@@ -101,7 +101,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 /// A `TrainConfig` setting, by its property name. The library names fields; the command line
 /// knows their flags (`TrainOptions.flag(for:)`).
 public enum ConfigField: String, Sendable, CaseIterable {
-    case steps, batch, shards, lrD, lrG, beta1, beta2, nz, hidden, targetStd, blasThreads
+    case model, dataset, imageSize, grayscale, steps, batch, shards, lrD, lrG, beta1, beta2, gLoss, seed, nz, hidden
+    case ngf, ndf, zDist, targetMean, targetStd, blasThreads
 }
 
 /// A configuration that cannot run: which field, and what is wrong with its value.

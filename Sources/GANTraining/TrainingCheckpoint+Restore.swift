@@ -8,50 +8,69 @@ import GANCheckpoint
 extension TrainingCheckpoint {
     /// One setting that differs between a checkpoint's run and the run asked to resume it.
     public struct Difference: Equatable, CustomStringConvertible {
-        /// The command-line flag, e.g. `--batch`.
-        public let flag: String
+        /// The setting, when `differences` knows it by name; nil for a setting TrainConfig gained
+        /// later (then only `key` names it).
+        public let field: ConfigField?
+        /// The setting's key in the stored config (for a known field, its property name).
+        public let key: String
         /// The checkpoint's value and the requested one, as shown to the user.
         public let stored: String
         public let requested: String
-        public var description: String { "\(flag) \(stored) in the checkpoint, \(requested) now" }
+
+        init(_ field: ConfigField, stored: String, requested: String) {
+            self.init(key: field.rawValue, stored: stored, requested: requested)
+        }
+        init(key: String, stored: String, requested: String) {
+            self.field = ConfigField(rawValue: key)
+            self.key = key
+            self.stored = stored
+            self.requested = requested
+        }
+
+        /// "batch 16 in the checkpoint, 32 now", with a known field named by `name` (the command
+        /// line passes its flag, `--batch`).
+        public func description(naming name: (ConfigField) -> String) -> String {
+            "\(field.map(name) ?? key) \(stored) in the checkpoint, \(requested) now"
+        }
+        public var description: String { description(naming: \.rawValue) }
     }
 
     /// The settings that define a run's numbers and differ between `stored` and `requested`, by
-    /// flag name. `steps` (how long to train) and `dataPath` (where the same data lives now) may
-    /// change; settings that do not affect the model in use (e.g. `--hidden` for a DCGAN) are
-    /// compared only where they matter. Defaults are resolved first, so `--ngf 32` equals an
-    /// unset `--ngf` for dcgan-small.
+    /// field. `steps` (how long to train) and `dataPath` (where the same data lives now) may
+    /// change; settings that do not affect the model in use (e.g. `hidden` for a DCGAN) are
+    /// compared only where they matter. Defaults are resolved first, so `ngf` 32 equals an
+    /// unset `ngf` for dcgan-small.
     public static func differences(stored s: TrainConfig, requested r: TrainConfig) -> [Difference] {
         var out: [Difference] = []
-        func check<T: Equatable>(_ flag: String, _ a: T, _ b: T, _ show: (T) -> String) {
-            if a != b { out.append(Difference(flag: flag, stored: show(a), requested: show(b))) }
+        func check<T: Equatable>(_ field: ConfigField, _ a: T, _ b: T, _ show: (T) -> String) {
+            if a != b { out.append(Difference(field, stored: show(a), requested: show(b))) }
         }
         func opt(_ v: Int?) -> String { v.map(String.init) ?? "(unset)" }
         func opt(_ v: Bool?) -> String { v.map { String($0) } ?? "(unset)" }
-        check("--model", s.model, r.model) { $0.rawValue }
-        check("--dataset", s.dataset, r.dataset) { $0.rawValue }
-        check("--image-size", s.effectiveImageSize, r.effectiveImageSize, opt)
-        check("grayscale", s.grayscale, r.grayscale, opt)
-        check("--batch", s.batch, r.batch) { String($0) }
-        check("--shards", s.shards, r.shards) { String($0) }
-        check("--lr-d", s.lrD, r.lrD) { "\($0)" }
-        check("--lr-g", s.lrG, r.lrG) { "\($0)" }
-        check("--beta1", s.beta1, r.beta1) { "\($0)" }
-        check("--beta2", s.beta2, r.beta2) { "\($0)" }
-        check("--g-loss", s.gLoss, r.gLoss) { $0.rawValue }
-        check("--seed", s.seed, r.seed) { String($0) }
-        check("--nz", s.nz, r.nz) { String($0) }
-        if s.model == .mlp && !s.isImageDataset { check("--hidden", s.hidden, r.hidden) { String($0) } }
+        check(.model, s.model, r.model) { $0.rawValue }
+        check(.dataset, s.dataset, r.dataset) { $0.rawValue }
+        check(.imageSize, s.effectiveImageSize, r.effectiveImageSize, opt)
+        check(.grayscale, s.grayscale, r.grayscale, opt)
+        check(.batch, s.batch, r.batch) { String($0) }
+        check(.shards, s.shards, r.shards) { String($0) }
+        check(.lrD, s.lrD, r.lrD) { "\($0)" }
+        check(.lrG, s.lrG, r.lrG) { "\($0)" }
+        check(.beta1, s.beta1, r.beta1) { "\($0)" }
+        check(.beta2, s.beta2, r.beta2) { "\($0)" }
+        check(.gLoss, s.gLoss, r.gLoss) { $0.rawValue }
+        check(.seed, s.seed, r.seed) { String($0) }
+        check(.nz, s.nz, r.nz) { String($0) }
+        if s.model == .mlp && !s.isImageDataset { check(.hidden, s.hidden, r.hidden) { String($0) } }
         if s.model != .mlp {
-            check("--ngf", s.effectiveNGF, r.effectiveNGF) { String($0) }
-            check("--ndf", s.effectiveNDF, r.effectiveNDF) { String($0) }
+            check(.ngf, s.effectiveNGF, r.effectiveNGF) { String($0) }
+            check(.ndf, s.effectiveNDF, r.effectiveNDF) { String($0) }
         }
-        check("--z-dist", s.noise, r.noise) { $0.rawValue }
+        check(.zDist, s.noise, r.noise) { $0.rawValue }
         if s.dataset == .gaussian1d {
-            check("--target-mean", s.targetMean, r.targetMean) { "\($0)" }
-            check("--target-std", s.targetStd, r.targetStd) { "\($0)" }
+            check(.targetMean, s.targetMean, r.targetMean) { "\($0)" }
+            check(.targetStd, s.targetStd, r.targetStd) { "\($0)" }
         }
-        check("--blas-threads", s.blasThreads, r.blasThreads) { String($0) }
+        check(.blasThreads, s.blasThreads, r.blasThreads) { String($0) }
         // Settings added to TrainConfig later are compared as JSON, so that a new numerics
         // setting is refused by default rather than silently resumed with another value.
         for key in extraKeys(s, r) { out.append(key) }
@@ -73,7 +92,7 @@ extension TrainingCheckpoint {
         var out: [Difference] = []
         for key in Set(a.keys).union(b.keys).subtracting(comparedKeys).sorted() {
             let x = a[key].map { json(AnyJSON($0)) } ?? "(unset)", y = b[key].map { json(AnyJSON($0)) } ?? "(unset)"
-            if x != y { out.append(Difference(flag: key, stored: x, requested: y)) }
+            if x != y { out.append(Difference(key: key, stored: x, requested: y)) }
         }
         return out
     }
@@ -108,12 +127,11 @@ extension TrainingCheckpoint {
     }
 
     /// Refuses to resume `file` in this process when the numerics fingerprint it recorded differs
-    /// from this process's (`current`), naming each difference, unless `allowChange`.
+    /// from this process's (`current`), naming each difference (a `ResumeError`), unless `allowChange`.
     public static func checkNumerics(_ file: SafeTensorsFile, current: NumericsFingerprint, allowChange: Bool) throws {
         let diffs = try numericsDifferences(file, current: current)
         if allowChange || diffs.isEmpty { return }
-        throw TrainingCheckpointError(path: file.path, "cannot resume: the numerics differ (" + diffs.joined(separator: "; ")
-            + "); resume on a host with the checkpoint's numerics (e.g. --blas-kernel NAME), or pass --allow-numerics-change to accept different bits knowingly")
+        throw ResumeError(path: file.path, reason: .numericsDiffer(diffs))
     }
 
     /// How the numerics fingerprint `file` recorded differs from `current`, one entry a field
@@ -126,19 +144,14 @@ extension TrainingCheckpoint {
     }
 
     /// Checks that `file` can be resumed by a run with `config`: the same numerics-relevant
-    /// settings (see `differences`) and at least as many total steps as already done.
+    /// settings (see `differences`) and at least as many total steps as already done; throws a
+    /// `ResumeError` otherwise.
     public static func checkResumable(_ file: SafeTensorsFile, config: TrainConfig) throws {
         let stored = try storedConfig(file)
         let diffs = differences(stored: stored, requested: config)
-        if !diffs.isEmpty {
-            throw TrainingCheckpointError(path: file.path, "cannot resume: the run was started with other settings ("
-                + diffs.map(\.description).joined(separator: "; ")
-                + "). Pass the checkpoint's values to resume it, or start a new run in another --out folder")
-        }
+        if !diffs.isEmpty { throw ResumeError(path: file.path, reason: .settingsDiffer(diffs)) }
         let step = try storedStep(file)
-        if config.steps < step {
-            throw TrainingCheckpointError(path: file.path, "cannot resume: it was taken after step \(step), but --steps is \(config.steps); pass --steps \(step) or more")
-        }
+        if config.steps < step { throw ResumeError(path: file.path, reason: .tooFewSteps(taken: step, requested: config.steps)) }
     }
 
     /// Loads the complete training state from `file` into `trainer` (a fresh trainer built from a
@@ -253,6 +266,42 @@ struct AnyJSON: Encodable {
         case let v as [Any]: try c.encode(v.map(AnyJSON.init))
         case let v as [String: Any]: try c.encode(v.mapValues(AnyJSON.init))
         default: try c.encodeNil()
+        }
+    }
+}
+
+/// Why a run cannot resume a checkpoint. Typed, and naming `TrainConfig` fields rather than
+/// flags: the command line renders it with its flags (GANCommandLine's `ResumeError.withFlags`).
+public struct ResumeError: Error, CustomStringConvertible, Equatable {
+    public enum Reason: Equatable {
+        /// Settings that define the run's numbers differ.
+        case settingsDiffer([TrainingCheckpoint.Difference])
+        /// The checkpoint was taken after step `taken`, but the run asks for `requested` steps in all.
+        case tooFewSteps(taken: Int, requested: Int)
+        /// The numerics fingerprints differ, one entry a field ("BLAS kernel A in the checkpoint, B now").
+        case numericsDiffer([String])
+    }
+
+    /// The checkpoint file.
+    public let path: String
+    public let reason: Reason
+
+    public init(path: String, reason: Reason) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String {
+        switch reason {
+        case .settingsDiffer(let diffs):
+            return "checkpoint \(path): cannot resume: the run was started with other settings ("
+                + diffs.map(\.description).joined(separator: "; ")
+                + "). Pass the checkpoint's values to resume it, or start a new run in another run folder"
+        case .tooFewSteps(let taken, let requested):
+            return "checkpoint \(path): cannot resume: it was taken after step \(taken), but steps is \(requested); ask for \(taken) steps or more"
+        case .numericsDiffer(let diffs):
+            return "checkpoint \(path): cannot resume: the numerics differ (" + diffs.joined(separator: "; ")
+                + "); resume on a host with the checkpoint's numerics, or allow the change to accept different bits knowingly"
         }
     }
 }

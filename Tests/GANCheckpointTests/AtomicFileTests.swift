@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
 @testable import GANCheckpoint
+import GANTestSupport
 
 final class AtomicFileTests: XCTestCase {
     private var dir = ""
 
-    override func setUpWithError() throws { dir = try makeTemporaryFolder() }
+    override func setUpWithError() throws { dir = try makeTemporaryFolder("gan-ckpt") }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
     private func contents(_ path: String) -> [UInt8]? { FileManager.default.contents(atPath: path).map { Array($0) } }

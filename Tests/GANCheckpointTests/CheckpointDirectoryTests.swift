@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
 @testable import GANCheckpoint
+import GANTestSupport
 
 final class CheckpointDirectoryTests: XCTestCase {
     private var root = ""
 
-    override func setUpWithError() throws { root = try makeTemporaryFolder() }
+    override func setUpWithError() throws { root = try makeTemporaryFolder("gan-ckpt") }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
 
     func testFileNamesAreZeroPaddedToEightDigits() {

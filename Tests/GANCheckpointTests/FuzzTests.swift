@@ -1,5 +1,6 @@
 import XCTest
 @testable import GANCheckpoint
+import GANTestSupport
 
 /// Damaged files must be refused with an error, never crash the reader, and damage to the data
 /// section must always be caught (CRC-32C detects any change confined to 32 consecutive bits).
@@ -9,7 +10,7 @@ final class FuzzTests: XCTestCase {
         var n = 0
         for k in 0..<8 { n |= Int(good[k]) << (8 * k) }
         let dataStart = 8 + n
-        var rng = SplitMix64(state: 0x5EED_2026)
+        var rng = SplitMix64(seed: 0x5EED_2026)
         var thrown = 0, accepted = 0
         for iteration in 0..<2_000 {
             var bytes = good
@@ -50,7 +51,7 @@ final class FuzzTests: XCTestCase {
     }
 
     func testRandomGarbageAfterAPlausibleLengthNeverCrashes() {
-        var rng = SplitMix64(state: 99)
+        var rng = SplitMix64(seed: 99)
         let alphabet = Array(#"{}[]":,.-+eE0123456789 tfnrul\"#.utf8) + [0x00, 0xFF, 0xC3]
         for _ in 0..<500 {
             let len = Int.random(in: 0..<64, using: &rng)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import GANCheckpoint
+import GANTestSupport
 
 /// Checks both directions against the reference implementation, the official `safetensors`
 /// package (its Rust parser, through the NumPy API so that no torch is needed; PyTorch's
@@ -70,7 +71,7 @@ print("OK")
 """#
 
     func testOfficialReaderReadsOurFilesAndWeReadItsFiles() throws {
-        let dir = try makeTemporaryFolder()
+        let dir = try makeTemporaryFolder("gan-ckpt")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let swiftPath = dir + "/swift.safetensors", pyPath = dir + "/py.safetensors"
         try AtomicFile.write(sampleCheckpoint(), to: swiftPath)

@@ -1,6 +1,7 @@
 import XCTest
 import GANTensor
 @testable import GANCheckpoint
+import GANTestSupport
 
 final class RoundTripTests: XCTestCase {
     func testCRC32CMatchesTheStandardCheckValueAndABitwiseReference() {
@@ -16,7 +17,7 @@ final class RoundTripTests: XCTestCase {
             }
             return c ^ 0xFFFF_FFFF
         }
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         let data = (0..<300).map { _ in UInt8.random(in: 0...255, using: &rng) }
         for start in 0..<9 {
             for end in stride(from: start, through: data.count, by: 7) {
@@ -162,7 +163,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testWriteAndReadAFile() throws {
-        let dir = try makeTemporaryFolder()
+        let dir = try makeTemporaryFolder("gan-ckpt")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var w = SafeTensorsWriter(metadata: ["step": "9"])
         w.add(name: "x", shape: [3], floats: [1, 2, 3])

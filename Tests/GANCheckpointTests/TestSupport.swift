@@ -71,22 +71,3 @@ func sampleCheckpoint() -> [UInt8] {
     w.add(name: "D.scale", shape: [], floats: [2])
     return w.encode()
 }
-
-/// A fresh empty folder under the system temporary folder, removed by `removeTemporaryFolder`.
-func makeTemporaryFolder() throws -> String {
-    let p = FileManager.default.temporaryDirectory.appendingPathComponent("gan-ckpt-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
-    return p
-}
-
-/// A deterministic generator for fuzzing (SplitMix64), so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -3,13 +3,14 @@ import XCTest
 import GANCheckpoint
 import GANTraining
 @testable import GANCommandLine
+import GANTestSupport
 
 /// gan-train's checkpoint flags end to end: SIGTERM → clean exit with a final checkpoint,
 /// --resume latest → the same bytes as an uninterrupted run, refusals naming the flag.
 final class CheckpointCommandLineTests: XCTestCase {
     var dir: String!
 
-    override func setUpWithError() throws { dir = try makeTempDir("ckpt-cli") }
+    override func setUpWithError() throws { dir = try makeTemporaryFolder("ckpt-cli") }
     override func tearDownWithError() throws { if let d = dir { try? FileManager.default.removeItem(atPath: d) } }
 
     /// A small, fast MLP run; `steps` and `out` vary.
@@ -23,14 +24,14 @@ final class CheckpointCommandLineTests: XCTestCase {
         let train = try Products.binary("gan-train")
         let a = dir + "/interrupted", b = dir + "/straight"
         let log = dir + "/interrupted.log"
-        let p = try startProcess(train, mlpFlags(steps: 1_000_000, out: a), log: log)
+        let p = try ChildProcess(train, mlpFlags(steps: 1_000_000, out: a), log: log)
         // Wait for the first periodic checkpoint: the signal handlers are installed by then.
         let first = CheckpointDirectory(root: a).path(forStep: 20)
         let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: first) && p.isRunning && Date() < deadline { usleep(5_000) }
+        while !FileManager.default.fileExists(atPath: first) && p.process.isRunning && Date() < deadline { usleep(5_000) }
         XCTAssertTrue(FileManager.default.fileExists(atPath: first), "no first checkpoint within 30 s")
-        kill(p.processIdentifier, SIGTERM)
-        let r = waitFor(p, log: log, timeout: 30)
+        kill(p.process.processIdentifier, SIGTERM)
+        let r = p.result(timeout: 30)
         XCTAssertEqual(r.reason, .exit, r.output)
         XCTAssertEqual(r.status, 0, r.output)
         XCTAssertTrue(r.output.contains("received SIGTERM"), r.output)
@@ -132,7 +133,7 @@ final class CheckpointCommandLineTests: XCTestCase {
 
     func testANewRunInAnOldFolderStartsItsOwnMetricsLog() throws {
         let train = try Products.binary("gan-train")
-        let dir = try makeTempDir("fresh-metrics")
+        let dir = try makeTemporaryFolder("fresh-metrics")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/run"
         var flags = mlpFlags(steps: 20, out: out)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import GANTestSupport
 
 /// `--eval-every`: the Fréchet distance during training, checked against gan-eval's own
 /// computation on the same samples, and its reference statistics cache.
@@ -9,7 +10,7 @@ final class FrechetDuringTrainingTests: XCTestCase {
             throw XCTSkip("Fashion-MNIST is not installed (scripts/setup installs dataset-fashion-mnist)")
         }
         let train = try Products.binary("gan-train"), eval = try Products.binary("gan-eval")
-        let dir = try makeTempDir("frechet-train")
+        let dir = try makeTemporaryFolder("frechet-train")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let classifier = dir + "/clf.safetensors"
         var r = try runProcess(eval, ["train-classifier", "--dataset", "fashion-mnist", "--limit", "500", "--epochs", "1",
@@ -64,7 +65,7 @@ final class FrechetDuringTrainingTests: XCTestCase {
 
     func testClassifierOfAnotherDataSetIsRefusedNamingBoth() throws {
         let train = try Products.binary("gan-train")
-        let dir = try makeTempDir("frechet-refuse")
+        let dir = try makeTemporaryFolder("frechet-refuse")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try runProcess(train, ["--model", "mlp", "--dataset", "ring8", "--steps", "5", "--eval-every", "2", "--out", dir + "/x"], in: dir)
         XCTAssertEqual(r.status, 1, r.output)

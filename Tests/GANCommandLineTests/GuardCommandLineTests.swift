@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
+import GANTestSupport
 
 /// The reproduction, as a user runs it: a diverging learning rate.
 final class GuardCommandLineTests: XCTestCase {
     func testDivergingRunStopsWithAClearMessageAndValidFiles() throws {
         let train = try Products.binary("gan-train")
-        let dir = try makeTempDir("guard-cli")
+        let dir = try makeTemporaryFolder("guard-cli")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/run"
         let r = try runProcess(train, ["--model", "mlp", "--dataset", "gaussian1d", "--lr", "1e30", "--steps", "300",
@@ -33,7 +34,7 @@ final class GuardCommandLineTests: XCTestCase {
 final class RunFolderErrorTests: XCTestCase {
     func testUnusableOutFoldersGetPlainErrors() throws {
         let train = try Products.binary("gan-train")
-        let dir = try makeTempDir("run-folder")
+        let dir = try makeTemporaryFolder("run-folder")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         FileManager.default.createFile(atPath: dir + "/file", contents: Data("x".utf8))
         let cases: [(String, String)] = [

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import GANTensor
+import GANTestSupport
 
 /// A dcgan64 generator trained here loads into pytorch/examples' Generator (scripts/interop_dcgan64.py)
 /// and makes the same images as gan-sample for the same latents, within 1e-4.
@@ -21,7 +22,7 @@ final class InteropDCGAN64Tests: XCTestCase {
 
     func testExportedGeneratorMatchesPyTorch() throws {
         let python = try findPython()
-        let dir = try makeTempDir("interop64")
+        let dir = try makeTemporaryFolder("interop64")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let probe = try runProcess(python, ["-c", "import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ('torch', 'safetensors', 'numpy')) else 1)"], in: dir)
         guard probe.status == 0 else {

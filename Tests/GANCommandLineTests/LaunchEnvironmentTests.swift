@@ -3,6 +3,7 @@ import XCTest
 @testable import GANCommandLine
 import GANTraining
 import Logging
+import GANTestSupport
 
 /// gan-worker's coordinator address from launcher variables (Slurm, torchrun templates), with
 /// faked environments; and once end to end, a real worker that finds a real coordinator through
@@ -94,14 +95,13 @@ final class LaunchEnvironmentTests: XCTestCase {
     /// run finishes. Then the same worker with no launcher variables fails, saying what to set.
     func testWorkerFindsCoordinatorFromSlurmVariables() throws {
         let coordPath = try Products.binary("gan-coord"), workerPath = try Products.binary("gan-worker")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftgan-launch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeTemporaryFolder("swiftgan-launch")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = freeLoopbackPort(), token = "launch-\(port)"
-        let coord = try start(coordPath, ["--external", "--workers", "1", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
-                                          "--model", "mlp", "--dataset", "ring8", "--steps", "10", "--batch", "8", "--shards", "2",
-                                          "--hidden", "8", "--no-pictures", "--sample-count", "0", "--out", dir.appendingPathComponent("run").path],
-                              env: [:], log: dir.appendingPathComponent("coord.log"))
+        let coord = try ChildProcess(coordPath, ["--external", "--workers", "1", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
+                                                 "--model", "mlp", "--dataset", "ring8", "--steps", "10", "--batch", "8", "--shards", "2",
+                                                 "--hidden", "8", "--no-pictures", "--sample-count", "0", "--out", dir + "/run"],
+                                     log: dir + "/coord.log")
         var base = ProcessInfo.processInfo.environment
         for k in ["MASTER_ADDR", "MASTER_PORT", "SLURM_JOB_NODELIST", "SLURM_NODELIST", "SLURM_PROCID", "RANK"] { base[k] = nil }
         var slurm = base
@@ -109,54 +109,16 @@ final class LaunchEnvironmentTests: XCTestCase {
         slurm["MASTER_PORT"] = String(port)
         slurm["SLURM_PROCID"] = "0"
         slurm["GAN_JOB_TOKEN"] = token
-        let workerLog = dir.appendingPathComponent("worker.log")
-        let worker = try start(workerPath, [], env: slurm, log: workerLog)
-        XCTAssertEqual(waitFor(coord, 120), 0, log(dir.appendingPathComponent("coord.log")))
-        XCTAssertEqual(waitFor(worker, 60), 0, log(workerLog))
-        XCTAssertTrue(log(workerLog).contains("from first host of SLURM_JOB_NODELIST"), log(workerLog))
+        let worker = try ChildProcess(workerPath, [], environment: slurm, inheritEnvironment: false, log: dir + "/worker.log")
+        XCTAssertEqual(coord.wait(timeout: 120), 0, coord.output)
+        XCTAssertEqual(worker.wait(timeout: 60), 0, worker.output)
+        XCTAssertTrue(worker.output.contains("from first host of SLURM_JOB_NODELIST"), worker.output)
 
         var none = base
         none["GAN_JOB_TOKEN"] = token
-        let lostLog = dir.appendingPathComponent("lost.log")
-        let lost = try start(workerPath, [], env: none, log: lostLog)
-        XCTAssertNotEqual(waitFor(lost, 60), 0)
-        XCTAssertTrue(log(lostLog).contains("no coordinator address"), log(lostLog))
-    }
-
-    private func start(_ path: String, _ args: [String], env: [String: String], log: URL) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        if !env.isEmpty { p.environment = env }
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let h = try FileHandle(forWritingTo: log)
-        p.standardOutput = h
-        p.standardError = h
-        try p.run()
-        return p
-    }
-
-    /// The exit status, or -1 after killing a process still running at the deadline.
-    private func waitFor(_ p: Process, _ seconds: Double) -> Int32 {
-        let deadline = Date().addingTimeInterval(seconds)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(); return -1 }
-        return p.terminationStatus
-    }
-
-    private func log(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
-
-    /// A free loopback TCP port (bound, read back and released).
-    private func freeLoopbackPort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        let lost = try ChildProcess(workerPath, [], environment: none, inheritEnvironment: false, log: dir + "/lost.log")
+        XCTAssertNotEqual(lost.wait(timeout: 60), 0)
+        XCTAssertTrue(lost.output.contains("no coordinator address"), lost.output)
     }
 }
 

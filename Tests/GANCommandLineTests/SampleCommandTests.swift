@@ -6,13 +6,14 @@ import GANImage
 import GANCheckpoint
 import GANTraining
 @testable import GANCommandLine
+import GANTestSupport
 
 /// gan-sample end to end: outputs for vector and image models, export, interpolation, and clear
 /// refusals of bad input.
 final class SampleCommandTests: XCTestCase {
     var dir: String!
 
-    override func setUpWithError() throws { dir = try makeTempDir("gan-sample") }
+    override func setUpWithError() throws { dir = try makeTemporaryFolder("gan-sample") }
     override func tearDownWithError() throws { if let d = dir { try? FileManager.default.removeItem(atPath: d) } }
 
     func train(_ extra: [String], out: String, steps: Int = 20, sampleCount: Int = 0) throws {

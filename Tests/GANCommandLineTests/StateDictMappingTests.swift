@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import GANTensor
+import GANTestSupport
 
 /// The name mapping in docs/checkpoint-format.md, checked against PyTorch: each model's G and D
 /// `state_dict` load strictly into the nn.Sequential the docs describe, and G (eval mode) gives
@@ -67,7 +68,7 @@ sys.exit(0 if worst <= 1e-4 else 1)
 """#
 
     func testEveryModelsStateDictLoadsIntoTheDocumentedPyTorchModules() throws {
-        let dir = try makeTempDir("mapping")
+        let dir = try makeTemporaryFolder("mapping")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let env = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         guard let python = (env.split(separator: ":").map(String.init) + ["/usr/bin"]).map({ $0 + "/python3" })

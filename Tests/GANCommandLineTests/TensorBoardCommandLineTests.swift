@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import GANCommandLine
+import GANTestSupport
 
 /// gan-train's TensorBoard event files end to end, read back by TensorBoard's own reader
 /// (scripts/check-tensorboard.py): the scalars equal metrics.jsonl's, the images the PNGs under
@@ -8,7 +9,7 @@ import XCTest
 final class TensorBoardCommandLineTests: XCTestCase {
     var dir: String!
 
-    override func setUpWithError() throws { dir = try makeTempDir("tb-cli") }
+    override func setUpWithError() throws { dir = try makeTemporaryFolder("tb-cli") }
     override func tearDownWithError() throws { if let d = dir { try? FileManager.default.removeItem(atPath: d) } }
 
     /// The repository root (this file is Tests/GANCommandLineTests/…).

@@ -5,28 +5,16 @@ import XCTest
 import GANTensor
 import GANTraining
 import GANTransport
+import GANTestSupport
 
 /// The coordinator and its workers in one process over the in-memory hub: reassignment after a
 /// worker goes silent, a worker joining mid-run, and duplicate and stale results. Each run takes
 /// milliseconds to a second and must end with gan-train's bits.
 final class CoordinatorInProcessTests: XCTestCase {
-    static func quiet() -> Logger {
-        var l = Logger(label: "in-process")
-        l.logLevel = .critical
-        return l
-    }
+    static func quiet() -> Logger { quietLogger("in-process") }
 
     static func config() -> TrainConfig {
-        var c = TrainConfig()
-        c.model = .mlp
-        c.dataset = .ring8
-        c.steps = 8
-        c.batch = 32
-        c.shards = 8
-        c.hidden = 16
-        c.nz = 4
-        c.seed = 3
-        return c
+        .smallMLP(dataset: .ring8, steps: 8, batch: 32, shards: 8, hidden: 16, nz: 4, seed: 3)
     }
 
     /// The run's state that must equal gan-train's: both networks and D's Adam moments.
@@ -35,12 +23,8 @@ final class CoordinatorInProcessTests: XCTestCase {
     }
 
     static func local() throws -> [Float] {
-        let setup = try RunSetup(config())
-        let computer = setup.makeComputer()
-        var o = OutputOptions()
-        o.logEvery = 1_000_000
-        let t = try Trainer(setup: setup, dLayout: computer.dLayout, gLayout: computer.gLayout, options: o, logger: quiet())
-        try t.run(executor: LocalExecutor(computer: computer))
+        let (t, executor) = try quietTrainer(config())
+        try t.run(executor: executor)
         return state(t)
     }
 

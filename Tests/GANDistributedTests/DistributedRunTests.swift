@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import GANTestSupport
 import GANCheckpoint
 import GANTransport
 import GANTensor
@@ -13,12 +14,12 @@ final class DistributedRunTests: XCTestCase {
                "--hidden", "32", "--seed", "7", "--no-pictures", "--sample-count", "0", "--log-every", "20"]
 
     func train(_ ws: Workspace, _ run: String, _ flags: [String]) throws {
-        let c = try Child("gan-train", flags + ["--out", ws.path(run)], log: URL(fileURLWithPath: ws.path(run + ".log")))
+        let c = try ChildProcess(product: "gan-train", flags + ["--out", ws.path(run)], log: ws.path(run + ".log"))
         XCTAssertEqual(c.wait(), 0, c.output)
     }
 
-    func coord(_ ws: Workspace, _ run: String, _ flags: [String], timeout: Double = 300) throws -> Child {
-        try Child("gan-coord", flags + ["--out", ws.path(run)], log: URL(fileURLWithPath: ws.path(run + ".log")))
+    func coord(_ ws: Workspace, _ run: String, _ flags: [String], timeout: Double = 300) throws -> ChildProcess {
+        try ChildProcess(product: "gan-coord", flags + ["--out", ws.path(run)], log: ws.path(run + ".log"))
     }
 
     func testMLPIdenticalForGanTrainAndOneTwoFourWorkers() throws {
@@ -50,13 +51,13 @@ final class DistributedRunTests: XCTestCase {
     func testWorkerKilledMidStepChangesNothing() throws {
         let ws = try Workspace()
         try train(ws, "single", mlp)
-        let port = freePort(), token = "test-token-\(port)"
+        let port = freeLoopbackPort(), token = "test-token-\(port)"
         let c = try coord(ws, "killed", mlp + ["--workers", "2", "--external", "--listen", "tcp://127.0.0.1:\(port)",
                                                "--token", token, "--worker-timeout", "2"])
-        let good = try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
-                             log: URL(fileURLWithPath: ws.path("good.log")))
-        let doomed = try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
-                               env: ["SWIFTGAN_TEST_KILL_AT": "20:g"], log: URL(fileURLWithPath: ws.path("doomed.log")))
+        let good = try ChildProcess(product: "gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
+                             log: ws.path("good.log"))
+        let doomed = try ChildProcess(product: "gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
+                               environment: ["SWIFTGAN_TEST_KILL_AT": "20:g"], log: ws.path("doomed.log"))
         XCTAssertEqual(c.wait(), 0, c.output)
         XCTAssertEqual(doomed.wait(), SIGKILL, "the doomed worker was killed by its own SIGKILL")
         XCTAssertEqual(doomed.process.terminationReason, .uncaughtSignal)
@@ -71,13 +72,13 @@ final class DistributedRunTests: XCTestCase {
         var long = mlp
         long[long.firstIndex(of: "--steps")! + 1] = "2000"
         try train(ws, "single", long)
-        let port = freePort(), token = "join-\(port)"
+        let port = freeLoopbackPort(), token = "join-\(port)"
         let c = try coord(ws, "joined", long + ["--workers", "1", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token])
-        let first = try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: URL(fileURLWithPath: ws.path("a.log")))
+        let first = try ChildProcess(product: "gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: ws.path("a.log"))
         // The second joins once training is under way.
         let deadline = Date().addingTimeInterval(60)
         while !c.output.contains("step 20/") && Date() < deadline && c.process.isRunning { usleep(20_000) }
-        let second = try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: URL(fileURLWithPath: ws.path("b.log")))
+        let second = try ChildProcess(product: "gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: ws.path("b.log"))
         XCTAssertEqual(c.wait(), 0, c.output)
         first.wait(timeout: 60)
         second.wait(timeout: 60)
@@ -100,8 +101,8 @@ final class DistributedRunTests: XCTestCase {
         first.process.waitUntilExit()
         let stoppedAt = try dir.list().last?.step ?? 0
         XCTAssertLessThan(stoppedAt, 3000, "the coordinator was killed before the end")
-        let second = try Child("gan-coord", long + ["--workers", "2", "--out", ws.path("resumed"), "--resume", "latest"],
-                               log: URL(fileURLWithPath: ws.path("resumed2.log")))
+        let second = try ChildProcess(product: "gan-coord", long + ["--workers", "2", "--out", ws.path("resumed"), "--resume", "latest"],
+                               log: ws.path("resumed2.log"))
         XCTAssertEqual(second.wait(), 0, second.output)
         XCTAssertTrue(second.output.contains("resumed from"), second.output)
         try ws.assertIdentical("single", "resumed")
@@ -112,24 +113,24 @@ final class DistributedRunTests: XCTestCase {
         try train(ws, "single", mlp)
         // Keys: the coordinator's, an allowed worker's and a stranger's.
         for name in ["coord", "worker", "stranger"] {
-            let k = try Child("gan-coord", ["keygen", "--out", ws.path("\(name).key")], log: URL(fileURLWithPath: ws.path("\(name).keygen.log")))
+            let k = try ChildProcess(product: "gan-coord", ["keygen", "--out", ws.path("\(name).key")], log: ws.path("\(name).keygen.log"))
             XCTAssertEqual(k.wait(), 0, k.output)
         }
         try FileManager.default.copyItem(atPath: ws.path("worker.key.pub"), toPath: ws.path("allowed.txt"))
-        let port = freePort(), token = "secret-\(port)", address = "tcp://127.0.0.1:\(port)"
+        let port = freeLoopbackPort(), token = "secret-\(port)", address = "tcp://127.0.0.1:\(port)"
         let c = try coord(ws, "secure", mlp + ["--workers", "1", "--external", "--listen", address, "--token", token,
                                                 "--curve-key", ws.path("coord.key"), "--allowed-keys", ws.path("allowed.txt")])
-        let stranger = try Child("gan-worker", ["--connect", address, "--token", token, "--curve-key", ws.path("stranger.key"),
+        let stranger = try ChildProcess(product: "gan-worker", ["--connect", address, "--token", token, "--curve-key", ws.path("stranger.key"),
                                                 "--server-key", ws.path("coord.key.pub"), "--coordinator-timeout", "3"],
-                                 log: URL(fileURLWithPath: ws.path("stranger.log")))
+                                 log: ws.path("stranger.log"))
         XCTAssertNotEqual(stranger.wait(timeout: 60), 0, "a worker with an unlisted key gets no answer and gives up")
-        let wrongToken = try Child("gan-worker", ["--connect", address, "--token", "guess", "--curve-key", ws.path("worker.key"),
+        let wrongToken = try ChildProcess(product: "gan-worker", ["--connect", address, "--token", "guess", "--curve-key", ws.path("worker.key"),
                                                   "--server-key", ws.path("coord.key.pub"), "--coordinator-timeout", "10"],
-                                   log: URL(fileURLWithPath: ws.path("wrongtoken.log")))
+                                   log: ws.path("wrongtoken.log"))
         XCTAssertNotEqual(wrongToken.wait(timeout: 60), 0)
         XCTAssertTrue(wrongToken.output.contains("refused"), wrongToken.output)
-        let good = try Child("gan-worker", ["--connect", address, "--token", token, "--curve-key", ws.path("worker.key"),
-                                            "--server-key", ws.path("coord.key.pub")], log: URL(fileURLWithPath: ws.path("good.log")))
+        let good = try ChildProcess(product: "gan-worker", ["--connect", address, "--token", token, "--curve-key", ws.path("worker.key"),
+                                            "--server-key", ws.path("coord.key.pub")], log: ws.path("good.log"))
         XCTAssertEqual(c.wait(), 0, c.output)
         good.wait(timeout: 60)
         XCTAssertTrue(c.output.contains("refused unlisted public key"), c.output)
@@ -144,7 +145,7 @@ final class DistributedRunTests: XCTestCase {
         var long = mlp
         long[long.firstIndex(of: "--steps")! + 1] = "200"
         try train(ws, "single", long)
-        let port = freePort(), token = "fuzz-\(port)", address = "tcp://127.0.0.1:\(port)"
+        let port = freeLoopbackPort(), token = "fuzz-\(port)", address = "tcp://127.0.0.1:\(port)"
         let c = try coord(ws, "fuzzed", long + ["--workers", "1", "--external", "--listen", address, "--token", token])
         let deadline = Date().addingTimeInterval(60)
         while !c.output.contains("listening on") && Date() < deadline && c.process.isRunning { usleep(10_000) }
@@ -178,7 +179,7 @@ final class DistributedRunTests: XCTestCase {
         }
         try fuzz(1500) { c.process.isRunning }          // while it waits for its worker
         XCTAssertEqual(sent, 1500, "the coordinator is still up after the first 1,500 frames:\n\(c.output)")
-        let worker = try Child("gan-worker", ["--connect", address, "--token", token], log: URL(fileURLWithPath: ws.path("w.log")))
+        let worker = try ChildProcess(product: "gan-worker", ["--connect", address, "--token", token], log: ws.path("w.log"))
         try fuzz(1500) { c.process.isRunning }          // and while it trains
         fuzzer?.close()
         XCTAssertEqual(c.wait(), 0, c.output)
@@ -197,13 +198,13 @@ final class DistributedRunTests: XCTestCase {
         let flags = ["--model", "dcgan28", "--dataset", "npy", "--data", ws.path("images.npy"), "--steps", "6", "--batch", "16",
                      "--shards", "4", "--ngf", "4", "--ndf", "4", "--seed", "5", "--no-pictures", "--sample-count", "0"]
         try train(ws, "single", flags)
-        let port = freePort(), token = "data-\(port)"
+        let port = freeLoopbackPort(), token = "data-\(port)"
         let c = try coord(ws, "sent", flags + ["--workers", "2", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token])
         let deadline = Date().addingTimeInterval(60)
         while !c.output.contains("listening on") && Date() < deadline && c.process.isRunning { usleep(10_000) }
         try FileManager.default.removeItem(atPath: ws.path("images.npy"))
         let workers = try (0..<2).map { i in
-            try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: URL(fileURLWithPath: ws.path("w\(i).log")))
+            try ChildProcess(product: "gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: ws.path("w\(i).log"))
         }
         XCTAssertEqual(c.wait(), 0, c.output)
         for w in workers { XCTAssertEqual(w.wait(timeout: 60), 0, w.output) }
@@ -215,18 +216,18 @@ final class DistributedRunTests: XCTestCase {
     func testNoWorkerLeftCheckpointsAndResumes() throws {
         let ws = try Workspace()
         try train(ws, "single", mlp)
-        let port = freePort(), token = "alone-\(port)", address = "tcp://127.0.0.1:\(port)"
+        let port = freeLoopbackPort(), token = "alone-\(port)", address = "tcp://127.0.0.1:\(port)"
         let flags = mlp + ["--workers", "1", "--external", "--listen", address, "--token", token, "--worker-timeout", "2"]
         let c = try coord(ws, "alone", flags)
-        let doomed = try Child("gan-worker", ["--connect", address, "--token", token],
-                               env: ["SWIFTGAN_TEST_KILL_AT": "25"], log: URL(fileURLWithPath: ws.path("doomed.log")))
+        let doomed = try ChildProcess(product: "gan-worker", ["--connect", address, "--token", token],
+                               environment: ["SWIFTGAN_TEST_KILL_AT": "25"], log: ws.path("doomed.log"))
         XCTAssertNotEqual(c.wait(), 0, "the coordinator gives up with no worker left")
         doomed.wait(timeout: 30)
         XCTAssertTrue(c.output.contains("no worker left"), c.output)
         let saved = try CheckpointDirectory(root: ws.path("alone")).list().last?.step
         XCTAssertEqual(saved, 25, "the checkpoint holds the 25 completed steps")
-        let again = try Child("gan-coord", flags + ["--out", ws.path("alone"), "--resume", "latest"], log: URL(fileURLWithPath: ws.path("again.log")))
-        let helper = try Child("gan-worker", ["--connect", address, "--token", token], log: URL(fileURLWithPath: ws.path("helper.log")))
+        let again = try ChildProcess(product: "gan-coord", flags + ["--out", ws.path("alone"), "--resume", "latest"], log: ws.path("again.log"))
+        let helper = try ChildProcess(product: "gan-worker", ["--connect", address, "--token", token], log: ws.path("helper.log"))
         XCTAssertEqual(again.wait(), 0, again.output)
         helper.wait(timeout: 30)
         try ws.assertIdentical("single", "alone")

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import GANTestSupport
 import GANCheckpoint
 import GANTensor
 
@@ -18,7 +19,7 @@ final class NumericsGuardTests: XCTestCase {
         return ("Prescott", auto)
     }
 
-    func log(_ ws: Workspace, _ name: String) -> URL { URL(fileURLWithPath: ws.path(name + ".log")) }
+    func log(_ ws: Workspace, _ name: String) -> String { ws.path(name + ".log") }
 
     func storedNumerics(_ ws: Workspace, _ run: String) throws -> NumericsFingerprint {
         let latest = try XCTUnwrap(try CheckpointDirectory(root: ws.path(run)).latest())
@@ -30,7 +31,7 @@ final class NumericsGuardTests: XCTestCase {
         let (_, auto) = try kernels()
         let ws = try Workspace()
         // OPENBLAS_CORETYPE from the environment (set on some hosts) must not decide the kernel.
-        let c = try Child("gan-train", mlp + ["--out", ws.path("auto")], env: ["OPENBLAS_CORETYPE": "Prescott"], log: log(ws, "auto"))
+        let c = try ChildProcess(product: "gan-train", mlp + ["--out", ws.path("auto")], environment: ["OPENBLAS_CORETYPE": "Prescott"], log: log(ws, "auto"))
         XCTAssertEqual(c.wait(), 0, c.output)
         let n = try storedNumerics(ws, "auto")
         XCTAssertEqual(n.blasKernel, auto)
@@ -42,10 +43,10 @@ final class NumericsGuardTests: XCTestCase {
     func testWorkerPinnedToAnotherKernelIsRefusedNamingBoth() throws {
         let (run, other) = try kernels()
         let ws = try Workspace()
-        let port = freePort(), token = "numerics-\(port)"
-        let c = try Child("gan-coord", mlp + ["--workers", "1", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
+        let port = freeLoopbackPort(), token = "numerics-\(port)"
+        let c = try ChildProcess(product: "gan-coord", mlp + ["--workers", "1", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
                                               "--blas-kernel", run, "--join-timeout", "15", "--out", ws.path("coord")], log: log(ws, "coord"))
-        let w = try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token, "--blas-kernel", other,
+        let w = try ChildProcess(product: "gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token, "--blas-kernel", other,
                                          "--coordinator-timeout", "10"], log: log(ws, "pinned"))
         XCTAssertNotEqual(w.wait(timeout: 30), 0, "a worker on another kernel must not join:\n\(w.output)")
         XCTAssertTrue(w.output.contains("BLAS kernel \(other) on the worker, \(run) in the run"), w.output)
@@ -57,12 +58,12 @@ final class NumericsGuardTests: XCTestCase {
     func testAutoWorkerSwitchesToTheRunsKernelAndMatchesGanTrain() throws {
         let (run, _) = try kernels()
         let ws = try Workspace()
-        let single = try Child("gan-train", mlp + ["--blas-kernel", run, "--out", ws.path("single")], log: log(ws, "single"))
+        let single = try ChildProcess(product: "gan-train", mlp + ["--blas-kernel", run, "--out", ws.path("single")], log: log(ws, "single"))
         XCTAssertEqual(single.wait(), 0, single.output)
-        let port = freePort(), token = "numerics-\(port)"
-        let c = try Child("gan-coord", mlp + ["--workers", "1", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
+        let port = freeLoopbackPort(), token = "numerics-\(port)"
+        let c = try ChildProcess(product: "gan-coord", mlp + ["--workers", "1", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
                                               "--blas-kernel", run, "--join-timeout", "30", "--out", ws.path("coord")], log: log(ws, "coord"))
-        let w = try Child("gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: log(ws, "auto-worker"))
+        let w = try ChildProcess(product: "gan-worker", ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: log(ws, "auto-worker"))
         XCTAssertEqual(c.wait(), 0, c.output)
         XCTAssertEqual(w.wait(timeout: 60), 0, w.output)
         XCTAssertTrue(w.output.contains("restarting with --blas-kernel \(run)"), w.output)
@@ -73,14 +74,14 @@ final class NumericsGuardTests: XCTestCase {
     func testResumeUnderAnotherKernelIsRefusedUnlessAllowed() throws {
         let (run, other) = try kernels()
         let ws = try Workspace()
-        let first = try Child("gan-train", mlp + ["--blas-kernel", run, "--out", ws.path("r")], log: log(ws, "first"))
+        let first = try ChildProcess(product: "gan-train", mlp + ["--blas-kernel", run, "--out", ws.path("r")], log: log(ws, "first"))
         XCTAssertEqual(first.wait(), 0, first.output)
         let more = mlp.map { $0 == "30" ? "40" : $0 }
-        let refused = try Child("gan-train", more + ["--blas-kernel", other, "--resume", "latest", "--out", ws.path("r")], log: log(ws, "refused"))
+        let refused = try ChildProcess(product: "gan-train", more + ["--blas-kernel", other, "--resume", "latest", "--out", ws.path("r")], log: log(ws, "refused"))
         XCTAssertNotEqual(refused.wait(), 0)
         XCTAssertTrue(refused.output.contains("BLAS kernel \(run) in the checkpoint, \(other) now"), refused.output)
         XCTAssertTrue(refused.output.contains("--allow-numerics-change"), refused.output)
-        let allowed = try Child("gan-train", more + ["--blas-kernel", other, "--resume", "latest", "--allow-numerics-change",
+        let allowed = try ChildProcess(product: "gan-train", more + ["--blas-kernel", other, "--resume", "latest", "--allow-numerics-change",
                                                      "--out", ws.path("r")], log: log(ws, "allowed"))
         XCTAssertEqual(allowed.wait(), 0, allowed.output)
         XCTAssertTrue(allowed.output.contains("resuming under other numerics"), allowed.output)

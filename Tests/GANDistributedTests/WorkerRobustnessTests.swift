@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-import GANDistributed
+import GANTestSupport
+@testable import GANDistributed
 import GANTraining
 import GANTransport
 
@@ -11,7 +12,7 @@ final class WorkerRobustnessTests: XCTestCase {
         let ws = try Workspace()
         let router = try ZMQRouterEndpoint(bind: "tcp://127.0.0.1:*")
         defer { router.close() }
-        let worker = try Child("gan-worker", ["--connect", router.endpoint, "--token", "t"], log: URL(fileURLWithPath: ws.path("w.log")))
+        let worker = try ChildProcess(product: "gan-worker", ["--connect", router.endpoint, "--token", "t"], log: ws.path("w.log"))
         defer { if worker.process.isRunning { kill(worker.process.processIdentifier, SIGKILL) } }
 
         func next(_ type: MessageType, timeout: Double = 30) throws -> Envelope {

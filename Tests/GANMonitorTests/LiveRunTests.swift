@@ -1,54 +1,10 @@
 import Foundation
 import XCTest
+import GANTestSupport
 
 /// The dashboard and `/metrics` of real `gan-coord` runs with two local or external workers:
 /// the page in headless Chromium, and two scrapes parsed by prometheus_client.
 final class LiveRunTests: XCTestCase {
-    /// A started process whose output goes to a log file.
-    final class Child {
-        let process = Process()
-        let log: String
-        init(_ exe: URL, _ args: [String], env: [String: String] = [:], log: String) throws {
-            self.log = log
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            let h = try XCTUnwrap(FileHandle(forWritingAtPath: log))
-            process.executableURL = exe
-            process.arguments = args
-            process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-            process.standardOutput = h
-            process.standardError = h
-            try process.run()
-        }
-        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-
-        /// Waits for a line of the log matching `prefix…` and returns the rest of it.
-        func waitForLine(after marker: String, timeout: Double) -> String? {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if let r = output.range(of: marker) {
-                    let rest = output[r.upperBound...]
-                    if let nl = rest.firstIndex(of: "\n") { return String(rest[..<nl]) }
-                }
-                if !process.isRunning { return nil }
-                usleep(50_000)
-            }
-            return nil
-        }
-
-        func finish(timeout: Double) -> Int32 {
-            let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning && Date() < deadline { usleep(50_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-
-        func stop() {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-        }
-    }
-
     func testDashboardInHeadlessChromiumDuringTwoWorkerRun() throws {
         guard let chromium = Support.which("chromium") ?? Support.which("chromium-browser") else {
             throw XCTSkip("headless Chromium is missing (apt-get install chromium): the dashboard's browser test is skipped")
@@ -59,12 +15,12 @@ final class LiveRunTests: XCTestCase {
         _ = chromium
         try Support.requirePython("websocket", "the Python package websocket-client is missing (pip install websocket-client): the dashboard's browser test is skipped")
         let python = try XCTUnwrap(Support.which("python3"))
-        let bin = try Support.products()
-        let dir = try temporaryFolder("dash")
+        _ = try Products.directory()
+        let dir = try makeTemporaryFolder("dash")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Long enough (about 20–40 s here) for the browser to start and see grids and curves;
         // a grid every 5 steps.
-        let coord = try Child(bin.appendingPathComponent("gan-coord"),
+        let coord = try ChildProcess(product: "gan-coord",
                               ["--workers", "2", "--model", "dcgan-small", "--dataset", "fashion-mnist", "--steps", "500",
                                "--batch", "32", "--shards", "4", "--seed", "5", "--log-every", "5", "--sample-every", "5",
                                "--checkpoint-every", "100", "--sample-count", "0", "--out", dir + "/run", "--dashboard", ":0"],
@@ -88,7 +44,7 @@ final class LiveRunTests: XCTestCase {
             try? FileManager.default.removeItem(atPath: keep)
             try FileManager.default.copyItem(atPath: shot, toPath: keep)
         }
-        XCTAssertEqual(coord.finish(timeout: 300), 0, coord.output)
+        XCTAssertEqual(coord.wait(timeout: 300), 0, coord.output)
 
         // The static report of the same run draws the same views from inlined data.
         let report = dir + "/run/report.html"
@@ -104,11 +60,11 @@ final class LiveRunTests: XCTestCase {
     /// growing, per-worker series for both, and the shards that moved.
     func testMetricsScrapedDuringRunWithAWorkerKilled() throws {
         try Support.requirePython("prometheus_client", "the Python package prometheus-client is missing (scripts/setup should install it: pip install prometheus-client): the /metrics test is skipped")
-        let bin = try Support.products()
-        let dir = try temporaryFolder("metrics")
+        _ = try Products.directory()
+        let dir = try makeTemporaryFolder("metrics")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = freeLoopbackPort(), token = "metrics-\(port)", killStep = 1000
-        let coord = try Child(bin.appendingPathComponent("gan-coord"),
+        let coord = try ChildProcess(product: "gan-coord",
                               ["--workers", "2", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
                                "--worker-timeout", "2", "--model", "mlp", "--dataset", "gaussian1d", "--steps", "3000",
                                "--batch", "16", "--shards", "4", "--hidden", "32", "--seed", "9", "--log-every", "10",
@@ -116,11 +72,11 @@ final class LiveRunTests: XCTestCase {
                                "--out", dir + "/run", "--metrics", ":0"],
                               log: dir + "/coord.log")
         defer { coord.stop() }
-        let worker = bin.appendingPathComponent("gan-worker")
-        let good = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/good.log")
+        let worker = try Products.binary("gan-worker")
+        let good = try ChildProcess(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/good.log")
         defer { good.stop() }
-        let doomed = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
-                               env: ["SWIFTGAN_TEST_KILL_AT": "\(killStep)"], log: dir + "/doomed.log")
+        let doomed = try ChildProcess(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
+                               environment: ["SWIFTGAN_TEST_KILL_AT": "\(killStep)"], log: dir + "/doomed.log")
         defer { doomed.stop() }
         let url = try XCTUnwrap(coord.waitForLine(after: "metrics: ", timeout: 60), "gan-coord printed its /metrics URL:\n\(coord.output)")
 
@@ -179,7 +135,7 @@ final class LiveRunTests: XCTestCase {
         }
         XCTAssertEqual(Set(b.labels("gan_worker_last_heard_seconds", "gan_worker_last_heard_seconds").compactMap { $0["worker"] }), ["1", "2"])
         XCTAssertEqual(b.value("gan_workers_alive"), 1, "one worker left")
-        XCTAssertEqual(coord.finish(timeout: 300), 0, coord.output)
+        XCTAssertEqual(coord.wait(timeout: 300), 0, coord.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/run/report.html"), "report.html without --dashboard too")
     }
 }
@@ -188,22 +144,22 @@ extension LiveRunTests {
     /// A run that fails (its only worker dies and none joins) still leaves report.html, of the
     /// steps it completed, marked unfinished.
     func testFailedRunStillWritesReport() throws {
-        let bin = try Support.products()
-        let dir = try temporaryFolder("failed")
+        _ = try Products.directory()
+        let dir = try makeTemporaryFolder("failed")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = freeLoopbackPort(), token = "failed-\(port)"
-        let coord = try Child(bin.appendingPathComponent("gan-coord"),
+        let coord = try ChildProcess(product: "gan-coord",
                               ["--workers", "1", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
                                "--worker-timeout", "1", "--model", "mlp", "--dataset", "gaussian1d", "--steps", "2000",
                                "--batch", "16", "--shards", "2", "--hidden", "16", "--log-every", "5", "--no-pictures",
                                "--sample-count", "0", "--out", dir + "/run"],
                               log: dir + "/coord.log")
         defer { coord.stop() }
-        let doomed = try Child(bin.appendingPathComponent("gan-worker"),
+        let doomed = try ChildProcess(product: "gan-worker",
                                ["--connect", "tcp://127.0.0.1:\(port)", "--token", token],
-                               env: ["SWIFTGAN_TEST_KILL_AT": "20"], log: dir + "/doomed.log")
+                               environment: ["SWIFTGAN_TEST_KILL_AT": "20"], log: dir + "/doomed.log")
         defer { doomed.stop() }
-        XCTAssertNotEqual(coord.finish(timeout: 120), 0, "no worker left is a failure:\n\(coord.output)")
+        XCTAssertNotEqual(coord.wait(timeout: 120), 0, "no worker left is a failure:\n\(coord.output)")
         let html = try String(contentsOfFile: dir + "/run/report.html", encoding: .utf8)
         XCTAssertTrue(html.contains(#""finished":false"#), "the report says the run did not finish")
         XCTAssertTrue(html.contains(#""step":20,"#), "the report covers the 20 steps done")
@@ -212,21 +168,21 @@ extension LiveRunTests {
     /// A worker stopped (SIGSTOP) mid-run shows as late on the page while the step waits for
     /// it, then dead once its shards moved; the other stays alive.
     func testStoppedWorkerGoesLateThenDeadInTheWorkerTable() throws {
-        let bin = try Support.products()
-        let dir = try temporaryFolder("late")
+        _ = try Products.directory()
+        let dir = try makeTemporaryFolder("late")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = freeLoopbackPort(), token = "late-\(port)"
-        let coord = try Child(bin.appendingPathComponent("gan-coord"),
+        let coord = try ChildProcess(product: "gan-coord",
                               ["--workers", "2", "--external", "--listen", "tcp://127.0.0.1:\(port)", "--token", token,
                                "--worker-timeout", "8", "--model", "mlp", "--dataset", "gaussian1d", "--steps", "20000",
                                "--batch", "16", "--shards", "4", "--hidden", "16", "--log-every", "50", "--no-pictures",
                                "--sample-count", "0", "--checkpoint-every", "0", "--out", dir + "/run", "--dashboard", ":0"],
                               log: dir + "/coord.log")
         defer { coord.stop() }
-        let worker = bin.appendingPathComponent("gan-worker")
-        let a = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/a.log")
+        let worker = try Products.binary("gan-worker")
+        let a = try ChildProcess(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/a.log")
         defer { a.stop() }
-        let b = try Child(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/b.log")
+        let b = try ChildProcess(worker, ["--connect", "tcp://127.0.0.1:\(port)", "--token", token], log: dir + "/b.log")
         defer { kill(b.process.processIdentifier, SIGCONT); b.stop() }
         let url = try XCTUnwrap(coord.waitForLine(after: "dashboard: ", timeout: 60), coord.output)
         let stopped = Int(b.process.processIdentifier)
@@ -261,40 +217,26 @@ extension LiveRunTests {
     /// gan-train's wiring: the servers start on loopback, report.html is written, and a
     /// non-loopback address is refused before any training without --allow-remote and a token.
     func testGanTrainServesOnLoopbackWritesReportAndRefusesRemoteWithoutFlags() throws {
-        let bin = try Support.products()
-        let dir = try temporaryFolder("train")
+        _ = try Products.directory()
+        let dir = try makeTemporaryFolder("train")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let flags = ["--model", "mlp", "--dataset", "gaussian1d", "--steps", "100", "--batch", "16", "--shards", "2",
                      "--hidden", "16", "--log-every", "10", "--no-pictures", "--sample-count", "0", "--out", dir + "/run"]
-        let train = try Child(bin.appendingPathComponent("gan-train"), flags + ["--dashboard", ":0", "--metrics", "127.0.0.1:0"],
+        let train = try ChildProcess(product: "gan-train", flags + ["--dashboard", ":0", "--metrics", "127.0.0.1:0"],
                               log: dir + "/train.log")
-        XCTAssertEqual(train.finish(timeout: 120), 0, train.output)
+        XCTAssertEqual(train.wait(timeout: 120), 0, train.output)
         XCTAssertNotNil(train.output.range(of: #"dashboard: http://127\.0\.0\.1:[1-9][0-9]*/"#, options: .regularExpression), train.output)
         XCTAssertNotNil(train.output.range(of: #"metrics: http://127\.0\.0\.1:[1-9][0-9]*/metrics"#, options: .regularExpression), train.output)
         let html = try String(contentsOfFile: dir + "/run/report.html", encoding: .utf8)
         XCTAssertTrue(html.contains(#""command":"gan-train""#) && html.contains(#""finished":true"#))
 
-        let remote = try Child(bin.appendingPathComponent("gan-train"), flags + ["--dashboard", "0.0.0.0:0"], log: dir + "/remote.log")
-        XCTAssertNotEqual(remote.finish(timeout: 60), 0)
+        let remote = try ChildProcess(product: "gan-train", flags + ["--dashboard", "0.0.0.0:0"], log: dir + "/remote.log")
+        XCTAssertNotEqual(remote.wait(timeout: 60), 0)
         XCTAssertTrue(remote.output.contains("--allow-remote"), remote.output)
         XCTAssertFalse(remote.output.contains("step 10/"), "refused before training")
-        let tokenless = try Child(bin.appendingPathComponent("gan-train"), flags + ["--dashboard", "0.0.0.0:0", "--allow-remote"],
-                                  env: ["GAN_DASHBOARD_TOKEN": ""], log: dir + "/tokenless.log")
-        XCTAssertNotEqual(tokenless.finish(timeout: 60), 0)
+        let tokenless = try ChildProcess(product: "gan-train", flags + ["--dashboard", "0.0.0.0:0", "--allow-remote"],
+                                  environment: ["GAN_DASHBOARD_TOKEN": ""], log: dir + "/tokenless.log")
+        XCTAssertNotEqual(tokenless.wait(timeout: 60), 0)
         XCTAssertTrue(tokenless.output.contains("give --dashboard-token TOKEN"), tokenless.output)
     }
-}
-
-/// A free loopback TCP port (bound and released; good enough for a test).
-func freeLoopbackPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }

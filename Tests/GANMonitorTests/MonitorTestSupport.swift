@@ -1,18 +1,8 @@
 import Foundation
 import XCTest
 
-/// Helpers of the monitor tests: the built executables, Python and curl.
+/// Helpers of the monitor tests: Python and curl.
 enum Support {
-    /// The folder of this build's products (gan-coord, gan-worker), found from the test bundle.
-    static func products() throws -> URL {
-        var dirs: [URL] = []
-        var d = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 { dirs.append(d); d = d.deletingLastPathComponent() }
-        dirs += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
-        for dir in dirs where FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("gan-coord").path) { return dir }
-        throw XCTSkip("gan-coord is not built next to the test bundle; run `swift build -c release -Xswiftc -enable-testing --build-tests` first")
-    }
-
     /// The Python helper scripts beside this file.
     static func script(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/\(name)").path
@@ -89,13 +79,6 @@ extension Support {
         if let jar = cookieJar { args += ["-c", jar, "-b", jar] }
         return Int(try run(curl, args + [url], timeout: 15).out) ?? -1
     }
-}
-
-/// A fresh temporary folder, removed by the caller's `defer`.
-func temporaryFolder(_ label: String) throws -> String {
-    let d = NSTemporaryDirectory() + "swiftgan-\(label)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
 }
 
 /// The exposition families' samples by sample name and labels.

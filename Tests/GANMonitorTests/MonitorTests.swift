@@ -3,35 +3,20 @@ import Logging
 import XCTest
 @testable import GANMonitor
 import GANTraining
+import GANTestSupport
 
 /// The monitor in one process: report.html of a real (tiny) training run, the exposition text
 /// through prometheus_client's parser, the address rules and the token gate of the server.
 final class MonitorTests: XCTestCase {
-    func quietLogger() -> Logger {
-        var l = Logger(label: "test")
-        l.logLevel = .critical
-        return l
-    }
-
     /// A 20-step MLP run with a monitor; a grid and a checkpoint event are published by hand
     /// (the MLP draws no grid) so that every view of the report has something.
     func monitoredRun(outDir: String?) throws -> (RunMonitor, Data) {
-        var c = TrainConfig()
-        c.model = .mlp
-        c.dataset = .gaussian1d
-        c.steps = 20
-        c.batch = 16
-        c.shards = 2
-        c.hidden = 16
-        c.nz = 4
-        let setup = try RunSetup(c)
-        let computer = setup.makeComputer()
         var o = OutputOptions()
         o.outDir = outDir
         o.logEvery = 5
-        let trainer = try Trainer(setup: setup, dLayout: computer.dLayout, gLayout: computer.gLayout, options: o, logger: quietLogger())
+        let (trainer, executor) = try quietTrainer(.smallMLP(dataset: .gaussian1d, steps: 20, batch: 16, shards: 2, hidden: 16, nz: 4),
+                                                   options: o)
         let monitor = RunMonitor(command: "gan-train", model: "mlp", dataset: "gaussian1d", totalSteps: 20, outDir: outDir)
-        let executor = LocalExecutor(computer: computer)
         monitor.attach(executor)
         trainer.observers.append(monitor)
         let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 0xFF])
@@ -50,7 +35,7 @@ final class MonitorTests: XCTestCase {
     }
 
     func testReportInlinesCurvesGridAndCheckpoints() throws {
-        let dir = try temporaryFolder("report")
+        let dir = try makeTemporaryFolder("report")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (monitor, png) = try monitoredRun(outDir: dir)
         XCTAssertTrue(monitor.reportWritten)
@@ -78,7 +63,7 @@ final class MonitorTests: XCTestCase {
     }
 
     func testResumedRunReportStartsFromMetricsFile() throws {
-        let dir = try temporaryFolder("history")
+        let dir = try makeTemporaryFolder("history")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data("{\"step\":10,\"epoch\":0,\"loss_d\":1.25,\"loss_g\":0.5}\n{\"step\":20,\"epoch\":0,\"loss_d\":1.5}\n{\"step\":30,\"loss_d\":9}\n".utf8)
             .write(to: URL(fileURLWithPath: dir + "/metrics.jsonl"))
@@ -97,7 +82,7 @@ final class MonitorTests: XCTestCase {
                                                       lastHeardSecondsAgo: 0.5, state: .alive)])
         monitor.metrics.setShardsReassigned(3)
         monitor.metrics.setShardsReassigned(5)
-        let dir = try temporaryFolder("expo")
+        let dir = try makeTemporaryFolder("expo")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/metrics.txt"
         try Data(monitor.prometheusText()).write(to: URL(fileURLWithPath: file))
@@ -177,7 +162,7 @@ final class MonitorTests: XCTestCase {
         XCTAssertTrue(bearer.body.contains("# TYPE gan_step gauge"), bearer.body)
 
         // The page opened with ?token= sets a cookie; the page's own requests then pass.
-        let dir = try temporaryFolder("jar")
+        let dir = try makeTemporaryFolder("jar")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let jar = dir + "/cookies"
         let page = try Support.get(base + "?token=tok-123", cookieJar: jar)

@@ -5,6 +5,7 @@ import Logging
 @testable import GANCheckpoint
 import GANModels
 import GANTensor
+import GANTestSupport
 
 /// Training checkpoints: N straight steps and N/2 + checkpoint + restore into a fresh process
 /// state + N/2 give the same bytes; mismatching runs and damaged checkpoints are refused.
@@ -20,10 +21,9 @@ final class CheckpointResumeTests: XCTestCase {
         if let d = tempDir { try? FileManager.default.removeItem(atPath: d) }
     }
 
-    func quietLogger() -> Logger { TestConfigs.quietLogger() }
 
     /// A fresh trainer for `config`, as a new process would build it.
-    func makeTrainer(_ config: TrainConfig) throws -> (Trainer, LocalExecutor) { try TestConfigs.trainer(config) }
+    func makeTrainer(_ config: TrainConfig) throws -> (Trainer, LocalExecutor) { try quietTrainer(config) }
 
     func mlpConfig(steps: Int) -> TrainConfig { TestConfigs.vector("gaussian1d", steps: steps, seed: 7) }
 
@@ -108,41 +108,44 @@ final class CheckpointResumeTests: XCTestCase {
         XCTAssertEqual(try file.floats("G.main.0.weight").values, t.setup.model.generator.parameter("main.0.weight")!.array)
     }
 
-    /// A checkpoint of a run with other numerics is refused, naming the flag.
+    /// A checkpoint of a run with other numerics is refused with a typed error naming the field
+    /// (the command line names its flag: CheckpointCommandLineTests).
     func testResumeRefusedWhenSettingsDiffer() throws {
         let (t, e) = try makeTrainer(mlpConfig(steps: 4))
         try t.run(executor: e)
         let file = try SafeTensorsFile.decode(TrainingCheckpoint.encode(t), path: "run/step-4")
 
-        func expectRefusal(_ change: (inout TrainConfig) -> Void, naming flag: String, line: UInt = #line) throws {
+        func expectRefusal(_ change: (inout TrainConfig) -> Void, naming field: String, line: UInt = #line) throws {
             var c = mlpConfig(steps: 10)
             change(&c)
             let (fresh, _) = try makeTrainer(c)
             let before = fresh.setup.model.generator.parameters.array
             XCTAssertThrowsError(try TrainingCheckpoint.restore(file, into: fresh), line: line) { error in
                 let text = "\(error)"
-                XCTAssertTrue(text.contains(flag), "message should name \(flag): \(text)", line: line)
+                XCTAssertTrue(error is ResumeError, "a typed refusal: \(type(of: error))", line: line)
+                XCTAssertFalse(text.contains("--"), "the library names fields, not flags: \(text)", line: line)
+                XCTAssertTrue(text.contains(field), "message should name \(field): \(text)", line: line)
                 XCTAssertTrue(text.contains("run/step-4"), "message should name the file: \(text)", line: line)
             }
             XCTAssertEqual(fresh.setup.model.generator.parameters.array, before, "a refused restore changes nothing", line: line)
             XCTAssertEqual(fresh.step, 0, line: line)
         }
-        try expectRefusal({ $0.batch = 32 }, naming: "--batch 16 in the checkpoint, 32 now")
-        try expectRefusal({ $0.seed = 8 }, naming: "--seed 7 in the checkpoint, 8 now")
-        try expectRefusal({ $0.hidden = 64 }, naming: "--hidden")
-        try expectRefusal({ $0.lrG = 1e-3 }, naming: "--lr-g")
-        try expectRefusal({ $0.shards = 4 }, naming: "--shards")
-        try expectRefusal({ $0.steps = 3 }, naming: "--steps 4 or more")
-        try expectRefusal({ $0.dataset = .ring8 }, naming: "--dataset gaussian1d in the checkpoint, ring8 now")
+        try expectRefusal({ $0.batch = 32 }, naming: "batch 16 in the checkpoint, 32 now")
+        try expectRefusal({ $0.seed = 8 }, naming: "seed 7 in the checkpoint, 8 now")
+        try expectRefusal({ $0.hidden = 64 }, naming: "hidden")
+        try expectRefusal({ $0.lrG = 1e-3 }, naming: "lrG")
+        try expectRefusal({ $0.shards = 4 }, naming: "shards")
+        try expectRefusal({ $0.steps = 3 }, naming: "ask for 4 steps or more")
+        try expectRefusal({ $0.dataset = .ring8 }, naming: "dataset gaussian1d in the checkpoint, ring8 now")
 
         // A different model or data set: named by the config check.
         let dcgan = try dcganConfig(steps: 10)
         let diffs = TrainingCheckpoint.differences(stored: mlpConfig(steps: 4), requested: dcgan)
-        XCTAssertTrue(diffs.contains { $0.flag == "--model" && $0.stored == "mlp" && $0.requested == "dcgan-small" }, "\(diffs)")
-        XCTAssertTrue(diffs.contains { $0.flag == "--dataset" }, "\(diffs)")
+        XCTAssertTrue(diffs.contains { $0.field == .model && $0.stored == "mlp" && $0.requested == "dcgan-small" }, "\(diffs)")
+        XCTAssertTrue(diffs.contains { $0.field == .dataset }, "\(diffs)")
         var wider = dcgan
         wider.ngf = 8
-        XCTAssertEqual(TrainingCheckpoint.differences(stored: dcgan, requested: wider).map(\.flag), ["--ngf"])
+        XCTAssertEqual(TrainingCheckpoint.differences(stored: dcgan, requested: wider).map(\.field), [.ngf])
 
         // Resolved defaults are not differences; steps and the data path may change.
         var same = mlpConfig(steps: 1000)
@@ -153,7 +156,7 @@ final class CheckpointResumeTests: XCTestCase {
         small.ngf = nil
         var explicit = dcgan
         explicit.ngf = 32
-        XCTAssertEqual(TrainingCheckpoint.differences(stored: small, requested: explicit), [], "--ngf 32 is dcgan-small's default")
+        XCTAssertEqual(TrainingCheckpoint.differences(stored: small, requested: explicit), [], "ngf 32 is dcgan-small's default")
     }
 
     /// Rebuilds the checkpoint `bytes` with `edit` applied to its tensor list.

@@ -3,6 +3,7 @@ import XCTest
 import GANLayers
 import GANModels
 import GANTensor
+import GANTestSupport
 
 /// A run is a pure function of its config and seed, whatever the placement of its shards.
 final class DeterminismTests: XCTestCase {
@@ -19,7 +20,7 @@ final class DeterminismTests: XCTestCase {
     }
 
     func train(_ c: TrainConfig) throws -> RunSetup {
-        let (trainer, executor) = try TestConfigs.trainer(c)
+        let (trainer, executor) = try quietTrainer(c)
         try trainer.run(executor: executor)
         return trainer.setup
     }

@@ -2,6 +2,7 @@ import XCTest
 @testable import GANTraining
 import GANData
 import GANTensor
+import GANTestSupport
 
 /// The classic experiment: a 3-layer MLP GAN learns N(4, 1.25) from 100-d uniform noise.
 final class GaussianTrainingTests: XCTestCase {
@@ -11,7 +12,7 @@ final class GaussianTrainingTests: XCTestCase {
         c.dataset = .gaussian1d
         c.steps = 5000
         c.seed = 1
-        let (trainer, executor) = try TestConfigs.trainer(c)
+        let (trainer, executor) = try quietTrainer(c)
         let setup = trainer.setup
         try trainer.run(executor: executor)
         let samples = trainer.generate(count: 10_000)

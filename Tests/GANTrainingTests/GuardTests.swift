@@ -3,6 +3,7 @@ import XCTest
 @testable import GANTraining
 import GANCheckpoint
 import GANTensor
+import GANTestSupport
 
 /// The guards against a dying run: non-finite phases never applied, never checkpointed; the
 /// discriminator-saturation warning.
@@ -38,7 +39,7 @@ final class GuardTests: XCTestCase {
     func testStopPolicyThrowsNamingStepAndPhaseAndKeepsOnlyFiniteCheckpoints() throws {
         let dir = NSTemporaryDirectory() + "guard-stop-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (trainer, executor) = try TestConfigs.trainer(divergingConfig(steps: 50))
+        let (trainer, executor) = try quietTrainer(divergingConfig(steps: 50))
         let checkpoints = CheckpointObserver(root: dir, every: 1, keep: 100)
         trainer.observers = [checkpoints]
         var caught: NonFiniteError?
@@ -55,7 +56,7 @@ final class GuardTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(e.step, 1, "the config is meant to complete a step before it diverges")
         XCTAssertEqual(files.count, e.step, "one checkpoint per completed step")
         for f in files {
-            let (fresh, _) = try TestConfigs.trainer(divergingConfig(steps: 50))
+            let (fresh, _) = try quietTrainer(divergingConfig(steps: 50))
             let step = try TrainingCheckpoint.restore(try SafeTensorsFile.read(path: dir + "/checkpoints/" + f), into: fresh)
             XCTAssertLessThanOrEqual(step, e.step)
             XCTAssertEqual(TrainingCheckpoint.nonFiniteState(model: fresh.setup.model, server: fresh.server), [], f)
@@ -63,7 +64,7 @@ final class GuardTests: XCTestCase {
     }
 
     func testSkipStepPolicySkipsThenGivesUpAfterTheConsecutiveLimit() throws {
-        let (trainer, executor) = try TestConfigs.trainer(divergingConfig(steps: 200, lr: 1e30))
+        let (trainer, executor) = try quietTrainer(divergingConfig(steps: 200, lr: 1e30))
         trainer.guards.onNonFinite = .skipStep
         trainer.guards.maxConsecutiveSkips = 7
         var caught: NonFiniteError?
@@ -78,9 +79,9 @@ final class GuardTests: XCTestCase {
     func testSkipStepLeavesAHealthyRunUntouched() throws {
         // The guard only reads: a healthy run has the same bits with either policy.
         let config = TestConfigs.vector("ring8", steps: 30, seed: 2)
-        let (a, ea) = try TestConfigs.trainer(config)
+        let (a, ea) = try quietTrainer(config)
         try a.run(executor: ea)
-        let (b, eb) = try TestConfigs.trainer(config)
+        let (b, eb) = try quietTrainer(config)
         b.guards.onNonFinite = .skipStep
         try b.run(executor: eb)
         XCTAssertEqual(b.skippedSteps, 0)
@@ -91,7 +92,7 @@ final class GuardTests: XCTestCase {
     func testCheckpointOfNonFiniteStateIsRefusedAndTheOldOneKept() throws {
         let dir = NSTemporaryDirectory() + "guard-ckpt-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (trainer, executor) = try TestConfigs.trainer(TestConfigs.vector("ring8", steps: 2, seed: 2))
+        let (trainer, executor) = try quietTrainer(TestConfigs.vector("ring8", steps: 2, seed: 2))
         let checkpoints = CheckpointObserver(root: dir, every: 0, keep: 1)
         trainer.observers = [checkpoints]
         try trainer.run(executor: executor)

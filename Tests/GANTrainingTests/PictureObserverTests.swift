@@ -4,6 +4,7 @@ import Logging
 @testable import GANTraining
 import GANImage
 import GANTensor
+import GANTestSupport
 
 /// Pictures during training: files, formats, frame counts for the sample interval, determinism of
 /// the fixed-latent pictures, the bounded frame and metric stores, and the progress bar.
@@ -21,7 +22,6 @@ final class PictureObserverTests: XCTestCase {
 
     // MARK: - Helpers
 
-    func quietLogger() -> Logger { TestConfigs.quietLogger() }
 
     func vectorConfig(_ dataset: String, steps: Int) -> TrainConfig { TestConfigs.vector(dataset, steps: steps, seed: 5) }
 

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import GANTraining
 import GANCheckpoint
+import GANTestSupport
 
 /// The hand-written TensorBoard encoder: CRC-32C and its TFRecord mask, the Event bytes against
 /// Python protobuf's bytes for the same messages, the record reader, the resume trim, the tags.
@@ -121,7 +122,7 @@ final class TensorBoardEventsTests: XCTestCase {
     /// An event after the run's finish (the checkpoint `saveAfterFailure` writes) goes to the same
     /// file: it must not reopen the folder, which would move this session's own file aside.
     func testEventsAfterTheFinishGoToTheSameFile() throws {
-        let (trainer, executor) = try TestConfigs.trainer(TestConfigs.vector("gaussian1d", steps: 3, seed: 2))
+        let (trainer, executor) = try quietTrainer(TestConfigs.vector("gaussian1d", steps: 3, seed: 2))
         let folder = tempDir + "/tensorboard"
         let tb = TensorBoardObserver(directory: folder, configMarkdown: "cfg", resuming: false)
         trainer.observers = [tb]

@@ -1,5 +1,6 @@
 import XCTest
 @testable import GANTransport
+import GANTestSupport
 
 /// CURVE with the allowed-keys ZAP handler, and the token handshake, over real loopback TCP.
 final class CurveTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import GANTransport
+import GANTestSupport
 
 /// The same conversation through the `MessageEndpoint` protocol on both implementations: code
 /// written against the protocol (the coordinator and worker) behaves the same on either.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import GANTransport
+import GANTestSupport
 
 /// Garbage through a real DEALER socket at a ROUTER endpoint: every bad message is dropped,
 /// nothing crashes, and the endpoint keeps working afterwards.

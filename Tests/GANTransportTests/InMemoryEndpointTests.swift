@@ -1,5 +1,6 @@
 import XCTest
 @testable import GANTransport
+import GANTestSupport
 
 final class InMemoryEndpointTests: XCTestCase {
     func testPairRoundTrip() throws {

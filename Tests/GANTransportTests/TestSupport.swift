@@ -1,27 +1,7 @@
 import Foundation
 import Logging
 @testable import GANTransport
-
-/// Deterministic generator for test data (SplitMix64), so a failing fuzz case can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// A logger that only lets critical messages through: the fuzz tests drop thousands of
-/// messages on purpose and each drop is a warning.
-func quietLogger() -> Logger {
-    var l = Logger(label: "gan.transport.test")
-    l.logLevel = .critical
-    return l
-}
+import GANTestSupport
 
 /// Options for tests: quiet, short linger so `close()` never waits long for unsendable messages.
 func testOptions(limits: ReceiveLimits = ReceiveLimits(), highWaterMark: Int32 = 64) -> ZMQEndpointOptions {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import GANTransport
+import GANTestSupport
 
 /// One test per validation rule of docs/protocol.md: a valid message, broken in exactly one way,
 /// must be refused with exactly that error.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import GANTransport
+import GANTestSupport
 
 /// ROUTER/DEALER over real loopback TCP with system-chosen ports.
 final class ZMQEndpointTests: XCTestCase {

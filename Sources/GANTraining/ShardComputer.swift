@@ -133,7 +133,15 @@ public final class ShardComputer {
         self.noise = noise
         self.seed = seed
         (dLayout, gLayout) = Self.layouts(for: model)
+        let perSample = (model.generator.multiplyAddsPerLayer + model.discriminator.multiplyAddsPerLayer).reduce(0, +)
+        isTiny = perSample * shardSize < Self.tinyShardMultiplyAdds
     }
+
+    /// Below this many multiply-adds per shard forward (about 10 µs of arithmetic), shards run on
+    /// the calling thread: the 1-D MLP (0.7 M) does, the image MLP (9 M) and the DCGANs do not.
+    static let tinyShardMultiplyAdds = 2_000_000
+    /// Whether this model's shards are too small to pay for threads.
+    let isTiny: Bool
 
     /// The D-phase and G-phase result layouts of a model.
     public static func layouts(for model: GANModel) -> (d: PhaseLayout, g: PhaseLayout) {
@@ -175,11 +183,18 @@ public final class ShardComputer {
         reserve(shards)
         real.prepare(step: step)
         let work = shards.map { slots[$0]! }
-        DispatchQueue.concurrentPerform(iterations: work.count) { i in
+        let body = { (i: Int) in
             switch phase {
-            case .discriminator: discriminatorPhase(work[i], step: step, shard: shards[i])
-            case .generator: generatorPhase(work[i], step: step, shard: shards[i])
+            case .discriminator: self.discriminatorPhase(work[i], step: step, shard: shards[i])
+            case .generator: self.generatorPhase(work[i], step: step, shard: shards[i])
             }
+        }
+        // Shards share nothing, so running them one after another gives the same bits; for a
+        // model this small, waking threads costs more than the shards' arithmetic.
+        if isTiny {
+            for i in work.indices { body(i) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: work.count, execute: body)
         }
     }
 

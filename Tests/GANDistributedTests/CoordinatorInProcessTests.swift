@@ -115,7 +115,12 @@ final class CoordinatorInProcessTests: XCTestCase {
             init(step: Int, join: @escaping () -> Void) { self.step = step; self.join = join }
             func trainingDidStep(_ trainer: Trainer) throws { if trainer.step == step { join() } }
         }
-        h.trainer.observers.append(JoinAt(step: 3) { h.addWorker() })
+        // Wait for the admission before the next step: the remaining steps of this small model take
+        // milliseconds, so without it the run can end before the joiner's hello is read.
+        h.trainer.observers.append(JoinAt(step: 3) {
+            h.addWorker()
+            do { try h.executor.waitForWorkers(2, timeout: 10) } catch { XCTFail("the joiner was not admitted: \(error)") }
+        })
         XCTAssertEqual(try h.run(workers: 1), try Self.local())
         let status = h.executor.workerStatus
         XCTAssertEqual(status.count, 2)

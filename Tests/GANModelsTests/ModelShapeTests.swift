@@ -96,4 +96,42 @@ final class ModelShapeTests: XCTestCase {
         XCTAssertTrue(w.allSatisfy { abs($0) <= bound })
         XCTAssertGreaterThan(w.map(abs).max() ?? 0, 0.95 * bound, "the range is used, not a narrower one")
     }
+
+    /// `--init dcgan`: every conv *and Linear* weight N(0, 0.02) (dcgan28's G starts with a
+    /// Linear(100, 6272), D ends with a Linear(6272, 1)); biases keep PyTorch's default. Under the
+    /// default scheme the same Linear weights stay U(±1/√fan_in), and conv weights are the same
+    /// under both (the scheme changes Linear layers only).
+    func testDCGANPaperInitialisationCoversLinearLayers() throws {
+        let config = ModelConfig(architecture: .dcgan28, nz: 100, dataShape: [1, 28, 28])
+        let paper = try GANModel(config), examples = try GANModel(config)
+        paper.initialize(seed: 5, scheme: .dcgan)
+        examples.initialize(seed: 5)
+        for (net, name) in [(paper.generator, "main.0.weight"), (paper.discriminator, "main.6.weight")] {
+            let v = try XCTUnwrap(net.parameter(name)).array.map(Double.init)
+            let mean = v.reduce(0, +) / Double(v.count)
+            let std = (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count)).squareRoot()
+            XCTAssertEqual(mean, 0, accuracy: 10 * 0.02 / Double(v.count).squareRoot(), name)
+            XCTAssertEqual(std, 0.02, accuracy: 0.002, name)
+        }
+        let g0 = try XCTUnwrap(examples.generator.parameter("main.0.weight")).array
+        let bound = Float(1 / 100.0.squareRoot())
+        XCTAssertTrue(g0.allSatisfy { abs($0) <= bound })
+        XCTAssertGreaterThan(g0.map(abs).max() ?? 0, 0.95 * bound, "examples keeps torch's default for Linear")
+        XCTAssertEqual(try XCTUnwrap(paper.generator.parameter("main.4.weight")).array,
+                       try XCTUnwrap(examples.generator.parameter("main.4.weight")).array)
+        XCTAssertEqual(try XCTUnwrap(paper.discriminator.parameter("main.6.bias")).array,
+                       try XCTUnwrap(examples.discriminator.parameter("main.6.bias")).array)
+    }
+
+    /// The analytic FLOP count benchmarks report: multiply-adds per sample of each layer, by hand
+    /// for dcgan28 (the numbers of issue 8: 10.4 GFLOP per iteration at batch 64).
+    func testMultiplyAddsOfDCGAN28() throws {
+        let m = try GANModel(ModelConfig(architecture: .dcgan28, nz: 100, dataShape: [1, 28, 28]))
+        XCTAssertEqual(m.generator.multiplyAddsPerLayer,
+                       [100 * 6272, 0, 0, 0, 128 * 7 * 7 * 64 * 16, 0, 0, 64 * 14 * 14 * 1 * 16, 0])
+        XCTAssertEqual(m.discriminator.multiplyAddsPerLayer,
+                       [64 * 14 * 14 * 1 * 16, 0, 128 * 7 * 7 * 64 * 16, 0, 0, 0, 6272])
+        let g = Double(m.generator.multiplyAddsPerLayer.reduce(0, +)), d = Double(m.discriminator.multiplyAddsPerLayer.reduce(0, +))
+        XCTAssertEqual(2 * 64 * (3 * g + 9 * d) / 1e9, 10.42, accuracy: 0.01)
+    }
 }

@@ -218,14 +218,19 @@ struct GANBench: ParsableCommand {
 
     /// The FMA peak, on one thread and on one thread per CPU at once.
     private func measurePeak() {
-        let one = fma_peak_flops(1.0)
+        // The best of three tries each: a peak is what the machine can do, and a try that shares
+        // its core with anything else only understates it.
+        let one = (0..<3).map { _ in fma_peak_flops(0.5) }.max()!
         let n = ProcessInfo.processInfo.activeProcessorCount
-        var each = [Double](repeating: 0, count: n)
-        each.withUnsafeMutableBufferPointer { out in
-            DispatchQueue.concurrentPerform(iterations: n) { out[$0] = fma_peak_flops(1.0) }
-        }
+        let all = (0..<3).map { _ in
+            var each = [Double](repeating: 0, count: n)
+            each.withUnsafeMutableBufferPointer { out in
+                DispatchQueue.concurrentPerform(iterations: n) { out[$0] = fma_peak_flops(0.5) }
+            }
+            return each.reduce(0, +)
+        }.max()!
         print("peak isa=\(String(cString: fma_peak_isa())) cpus=\(n) gflops_1=\(String(format: "%.1f", one / 1e9)) "
-            + "gflops_all=\(String(format: "%.1f", each.reduce(0, +) / 1e9))")
+            + "gflops_all=\(String(format: "%.1f", all / 1e9))")
     }
 
     /// This program's peak resident set so far: /proc/self/status's VmHWM, which exec resets

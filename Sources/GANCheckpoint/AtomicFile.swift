@@ -7,7 +7,7 @@ import Darwin
 /// Durable, all-or-nothing file replacement.
 public enum AtomicFile {
     /// The prefix of temporary files, so that folder scans can recognise and skip them.
-    public static let temporaryPrefix = ".tmp-"
+    static let temporaryPrefix = ".tmp-"
 
     /// Writes `bytes` to `path` so that after a crash or power loss `path` holds either its old
     /// contents or all of `bytes`, never a mix or a truncated file.

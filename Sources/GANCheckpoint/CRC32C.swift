@@ -87,13 +87,13 @@ public struct CRC32C: Sendable {
     }()
 
     /// The checksum as stored in metadata: `crc32c:` followed by 8 lowercase hex digits.
-    public static func metadataString(_ value: UInt32) -> String {
+    static func metadataString(_ value: UInt32) -> String {
         let hex = String(value, radix: 16)
         return "crc32c:" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
     /// Parses a `crc32c:xxxxxxxx` metadata value; nil when it is not exactly that form.
-    public static func parseMetadataString(_ s: String) -> UInt32? {
+    static func parseMetadataString(_ s: String) -> UInt32? {
         let prefix = "crc32c:"
         guard s.hasPrefix(prefix) else { return nil }
         let hex = s.dropFirst(prefix.count)

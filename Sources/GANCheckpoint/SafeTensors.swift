@@ -5,17 +5,17 @@ public enum SafeTensors {
     /// The value of `__metadata__.format` in every SwiftGAN checkpoint.
     public static let format = "swiftgan.checkpoint"
     /// The value of `__metadata__.format_version` this code writes and the only one it reads.
-    public static let formatVersion = "1"
+    static let formatVersion = "1"
     /// Metadata keys the writer sets itself; callers may not supply them.
     public static let reservedMetadataKeys: Set<String> = ["format", "format_version", "checksum"]
     /// The largest header accepted, in bytes; the same limit the reference safetensors code uses.
-    public static let maxHeaderLength = 100_000_000
+    static let maxHeaderLength = 100_000_000
     /// The largest integer accepted in a shape or offset: 2^53, the largest that every JSON reader
     /// (including JavaScript and Python's float-based ones) represents exactly.
-    public static let maxJSONInteger = 1 << 53
+    static let maxJSONInteger = 1 << 53
     /// The data section starts at a multiple of this many bytes from the start of the file, so a
     /// reader that maps the file can view 8-byte elements in place.
-    public static let dataAlignment = 8
+    static let dataAlignment = 8
 }
 
 /// The element types a checkpoint stores, with their safetensors names.
@@ -26,7 +26,7 @@ public enum CheckpointDType: String, Sendable, CaseIterable {
     case i64 = "I64"
 
     /// Bytes per element.
-    public var byteSize: Int {
+    var byteSize: Int {
         switch self {
         case .f32: return 4
         case .i64: return 8

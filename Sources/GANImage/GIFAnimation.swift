@@ -20,7 +20,7 @@ public final class GIFAnimation {
     /// Time each frame is shown, in hundredths of a second. Many viewers show delays below 2 as 10.
     public let delayCentiseconds: Int
     /// How often the animation plays: 0 loops forever (the NETSCAPE2.0 extension's convention).
-    public var loopCount: Int = 0
+    var loopCount: Int = 0
     /// The frames added so far.
     public private(set) var frames: [RGBImage] = []
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Distinct colours for successive plot series (matplotlib's "tab10"), reused cyclically.
-public let plotSeriesColors: [RGB] = [
+let plotSeriesColors: [RGB] = [
     RGB(31, 119, 180), RGB(255, 127, 14), RGB(44, 160, 44), RGB(214, 39, 40), RGB(148, 103, 189),
     RGB(140, 86, 75), RGB(227, 119, 194), RGB(127, 127, 127), RGB(188, 189, 34), RGB(23, 190, 207),
 ]

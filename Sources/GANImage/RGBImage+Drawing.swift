@@ -27,7 +27,7 @@ extension RGBImage {
 
     /// Draws text turned 90° counter-clockwise (reading bottom to top, as a y-axis label), with the
     /// bounding box's top-left corner at (`x`, `y`); the box is `textSize.height` wide.
-    public mutating func drawTextVertical(_ text: String, x: Int, y: Int, color: RGB, scale: Int = 1) {
+    mutating func drawTextVertical(_ text: String, x: Int, y: Int, color: RGB, scale: Int = 1) {
         let length = RGBImage.textSize(text, scale: scale).width
         var pen = 0
         for ch in text.utf8 {
@@ -44,7 +44,7 @@ extension RGBImage {
     }
 
     /// Draws a straight line between two points (pixel centres), `thickness` pixels wide.
-    public mutating func drawLine(x0: Double, y0: Double, x1: Double, y1: Double, color: RGB, thickness: Int = 1) {
+    mutating func drawLine(x0: Double, y0: Double, x1: Double, y1: Double, color: RGB, thickness: Int = 1) {
         guard x0.isFinite, y0.isFinite, x1.isFinite, y1.isFinite else { return }
         // Clamp far-away endpoints so a wild value cannot make us walk millions of off-screen pixels.
         let limit = Double(Swift.max(width, height)) * 4 + 16
@@ -60,7 +60,7 @@ extension RGBImage {
     }
 
     /// A filled disc of `radius` pixels around (`cx`, `cy`), mixed in with opacity `alpha`.
-    public mutating func fillCircle(cx: Double, cy: Double, radius: Double, color: RGB, alpha: Double = 1) {
+    mutating func fillCircle(cx: Double, cy: Double, radius: Double, color: RGB, alpha: Double = 1) {
         guard cx.isFinite, cy.isFinite else { return }
         let r2 = radius * radius
         for y in Int((cy - radius).rounded(.down))...Int((cy + radius).rounded(.up)) {
@@ -74,7 +74,7 @@ extension RGBImage {
     }
 
     /// The outline of a rectangle, one pixel wide.
-    public mutating func strokeRect(x: Int, y: Int, width w: Int, height h: Int, _ color: RGB) {
+    mutating func strokeRect(x: Int, y: Int, width w: Int, height h: Int, _ color: RGB) {
         fillRect(x: x, y: y, width: w, height: 1, color)
         fillRect(x: x, y: y + h - 1, width: w, height: 1, color)
         fillRect(x: x, y: y, width: 1, height: h, color)

@@ -83,7 +83,7 @@ public func pngData(_ image: RGBImage) throws -> Data {
 }
 
 /// The PNG encoding (8-bit grayscale) of `gray`, one byte per pixel, rows top to bottom.
-public func grayPNGData(_ gray: [UInt8], width: Int, height: Int) throws -> Data {
+func grayPNGData(_ gray: [UInt8], width: Int, height: Int) throws -> Data {
     try encodePNG(bytes: gray, width: width, height: height, channels: 1)
 }
 
@@ -93,13 +93,13 @@ public func writePNG(_ image: RGBImage, to path: String) throws {
 }
 
 /// Writes 8-bit gray levels (one byte per pixel, rows top to bottom) as a grayscale PNG file.
-public func writeGrayPNG(_ gray: [UInt8], width: Int, height: Int, to path: String) throws {
+func writeGrayPNG(_ gray: [UInt8], width: Int, height: Int, to path: String) throws {
     try writeFile(try grayPNGData(gray, width: width, height: height), to: path)
 }
 
 /// Decodes a PNG byte stream of any colour type or bit depth to 8-bit RGB (alpha composited on black,
 /// 16-bit channels reduced), for tests and tools that inspect written pictures.
-public func decodePNG(_ data: Data) throws -> RGBImage {
+func decodePNG(_ data: Data) throws -> RGBImage {
     // png_image_finish_read reads from the memory given to begin_read, so both run while `data` is pinned.
     try data.withUnsafeBytes { raw -> RGBImage in
         var image = png_image()

@@ -20,7 +20,7 @@ public struct RGB: Hashable, Sendable {
     public static let white = RGB(255, 255, 255)
 
     /// This colour mixed with `other`: `alpha` = 0 keeps self, 1 gives `other`.
-    public func blended(with other: RGB, alpha: Double) -> RGB {
+    func blended(with other: RGB, alpha: Double) -> RGB {
         let a = Swift.min(Swift.max(alpha, 0), 1)
         func mix(_ x: UInt8, _ y: UInt8) -> UInt8 {
             UInt8((Double(x) * (1 - a) + Double(y) * a).rounded())
@@ -132,7 +132,7 @@ public struct RGBImage: Equatable {
     }
 
     /// Mixes `color` into one pixel with opacity `alpha`; points outside are ignored.
-    public mutating func blend(x: Int, y: Int, _ color: RGB, alpha: Double) {
+    mutating func blend(x: Int, y: Int, _ color: RGB, alpha: Double) {
         guard contains(x: x, y: y) else { return }
         self[x, y] = self[x, y].blended(with: color, alpha: alpha)
     }
@@ -151,7 +151,7 @@ public struct RGBImage: Equatable {
     }
 
     /// Fills the rectangle with top-left corner (`x`, `y`), clipped to the picture.
-    public mutating func fillRect(x: Int, y: Int, width w: Int, height h: Int, _ color: RGB) {
+    mutating func fillRect(x: Int, y: Int, width w: Int, height h: Int, _ color: RGB) {
         let x0 = Swift.max(x, 0), x1 = Swift.min(x + w, width)
         let y0 = Swift.max(y, 0), y1 = Swift.min(y + h, height)
         guard x0 < x1, y0 < y1 else { return }

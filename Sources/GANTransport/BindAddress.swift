@@ -3,7 +3,7 @@
 /// A coordinator that binds a public interface hands its job to anyone who can reach the port,
 /// so `ZMQRouterEndpoint` refuses every non-loopback bind unless the caller explicitly allows
 /// it (and should then use CURVE, see docs/protocol.md).
-public enum BindAddress {
+enum BindAddress {
     /// Whether binding `endpoint` only exposes the socket to this machine: `tcp://` on
     /// 127.0.0.0/8, `localhost` or `[::1]`, or the host-local `ipc://` and `inproc://` transports.
     public static func isLoopback(_ endpoint: String) -> Bool {

@@ -17,7 +17,7 @@ public struct CurveKeyPair: Equatable, Sendable {
     public let secretKey: String
 
     /// Whether this libzmq was built with CURVE.
-    public static var isSupported: Bool { zmq_has("curve") != 0 }
+    static var isSupported: Bool { zmq_has("curve") != 0 }
 
     /// A fresh key pair from libzmq's generator.
     public static func generate() throws -> CurveKeyPair {
@@ -52,12 +52,12 @@ public struct CurveKeyPair: Equatable, Sendable {
     }
 
     /// The key pair file's text.
-    public var fileContents: String {
+    var fileContents: String {
         "# SwiftGAN CURVE key pair (Z85). Keep this file secret.\npublic-key: \(publicKey)\nsecret-key: \(secretKey)\n"
     }
 
     /// The public key file's text.
-    public var publicFileContents: String {
+    var publicFileContents: String {
         "# SwiftGAN CURVE public key (Z85).\npublic-key: \(publicKey)\n"
     }
 

@@ -25,7 +25,7 @@ public struct JobToken: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Byte comparison whose running time does not depend on the contents.
-    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         var diff = UInt64(a.count ^ b.count)
         let n = max(a.count, b.count)
         for i in 0..<n {
@@ -57,7 +57,7 @@ public struct HelloGate {
     public let token: JobToken
     public let runConfig: [UInt8]
     /// The next worker id to hand out (ids start at 1; 0 means "not yet assigned").
-    public private(set) var nextWorkerID: UInt32 = 1
+    private(set) var nextWorkerID: UInt32 = 1
     /// Most workers admitted; later hellos get `RejectCode.jobFull`.
     public var maxWorkers: Int
     /// The run's numerics: a worker whose fingerprint differs is refused (or told to switch

@@ -35,7 +35,7 @@ public final class InMemoryHub: @unchecked Sendable {
 
     /// Test hook: delivers raw frames to the coordinator as if sent by `peer` (they go through
     /// the same validation as real messages).
-    public func injectToCoordinator(frames: [[UInt8]], from peer: PeerID) {
+    func injectToCoordinator(frames: [[UInt8]], from peer: PeerID) {
         coordinator.mailbox.put(peer: peer, frames: frames)
     }
 
@@ -108,7 +108,7 @@ public final class InMemoryEndpoint: MessageEndpoint, @unchecked Sendable {
     }
 
     /// This endpoint's peer id as the coordinator sees it (`nil` for the coordinator itself).
-    public let peerID: PeerID?
+    let peerID: PeerID?
     let mailbox = Mailbox()
     /// The coordinator endpoint is owned by its hub, so it refers back weakly; a worker endpoint
     /// keeps the hub (and with it the coordinator) alive.

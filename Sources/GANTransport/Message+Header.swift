@@ -19,7 +19,7 @@ public struct MessageHeader: Equatable, Sendable {
     /// "SGAN" in ASCII.
     public static let magic: [UInt8] = [0x53, 0x47, 0x41, 0x4E]
     /// The protocol version this build writes and accepts.
-    public static let currentVersion: UInt16 = 1
+    static let currentVersion: UInt16 = 1
 
     public var version: UInt16
     public var type: MessageType
@@ -40,11 +40,11 @@ public struct MessageHeader: Equatable, Sendable {
     /// Type-specific small value: a `RejectCode` for `.reject`, an error code for `.error`.
     public var detail: UInt32
     /// Number of tensor frames (and frame-table entries). Set by `Message` when encoding.
-    public var tensorCount: UInt32
+    var tensorCount: UInt32
     /// Byte length of the meta frame, 0 when there is none. Set by `Message` when encoding.
-    public var metaLength: UInt32
+    var metaLength: UInt32
     /// Sum of the tensor frames' byte lengths. Set by `Message` when encoding.
-    public var payloadBytes: UInt64
+    var payloadBytes: UInt64
 
     public init(type: MessageType, jobID: UInt64 = 0, step: UInt64 = 0, phase: UInt32 = 0,
                 workerID: UInt32 = 0, firstShard: UInt32 = 0, shardCount: UInt32 = 0,
@@ -135,7 +135,7 @@ public struct MessageHeader: Equatable, Sendable {
 /// 16  4  shardCount
 /// 20  4  reserved (0)
 /// ```
-public struct FrameDescriptor: Equatable, Sendable {
+struct FrameDescriptor: Equatable, Sendable {
     public static let byteCount = 24
 
     public var byteLength: UInt64

@@ -10,7 +10,7 @@ public struct WorkerCapabilities: Codable, Equatable, Sendable {
     /// Host name, for logs.
     public var hostname: String
     /// Free-form build or version text, for logs.
-    public var software: String
+    var software: String
     /// The worker's process id (with `hostname`, names the process in logs; a coordinator that
     /// started the process watches it by this pid).
     public var pid: Int32?
@@ -54,7 +54,7 @@ public struct WorkerCapabilities: Codable, Equatable, Sendable {
 }
 
 /// The hello's meta frame: `{"token": "...", "capabilities": {...}}`.
-public struct HelloPayload: Codable, Equatable, Sendable {
+struct HelloPayload: Codable, Equatable, Sendable {
     public var token: String
     public var capabilities: WorkerCapabilities
 
@@ -77,7 +77,7 @@ extension Message {
     }
 
     /// Parses a hello's meta frame.
-    public func helloPayload() throws -> HelloPayload {
+    func helloPayload() throws -> HelloPayload {
         guard type == .hello else { throw TransportError.malformedPayload("expected hello, got \(type)") }
         do {
             return try JSONDecoder().decode(HelloPayload.self, from: Data(meta))

@@ -44,7 +44,7 @@ public struct Message: Sendable {
     public var type: MessageType { header.type }
 
     /// The header with its counting fields filled in from the content.
-    public var sealedHeader: MessageHeader {
+    var sealedHeader: MessageHeader {
         var h = header
         h.tensorCount = UInt32(tensors.count)
         h.metaLength = UInt32(meta.count)
@@ -53,7 +53,7 @@ public struct Message: Sendable {
     }
 
     /// Frame 0: fixed header followed by the frame table.
-    public func encodeHeaderFrame() -> [UInt8] {
+    func encodeHeaderFrame() -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(MessageHeader.byteCount + FrameDescriptor.byteCount * tensors.count)
         sealedHeader.encode(into: &out)
@@ -71,7 +71,7 @@ public struct Message: Sendable {
     }
 
     /// Number of frames this message occupies on the wire.
-    public var frameCount: Int { 1 + (meta.isEmpty ? 0 : 1) + tensors.count }
+    var frameCount: Int { 1 + (meta.isEmpty ? 0 : 1) + tensors.count }
 
     /// Total bytes on the wire (all frames).
     public var wireByteCount: Int {

@@ -33,7 +33,7 @@ public struct EndpointStatistics: Equatable, Sendable {
     /// Messages dropped by validation or the filter.
     public var dropped = 0
     /// The last drop's reason.
-    public var lastDropReason: TransportError?
+    var lastDropReason: TransportError?
 
     public init() {}
 }

@@ -95,7 +95,7 @@ public final class TensorBuffer: @unchecked Sendable {
     public var floats: [Float] { withUnsafeFloats { Array($0) } }
 
     /// Whether both buffers hold the same bytes (bit-exact, so NaN payloads and -0 count).
-    public func bitwiseEqual(_ other: TensorBuffer) -> Bool {
+    func bitwiseEqual(_ other: TensorBuffer) -> Bool {
         guard byteCount == other.byteCount else { return false }
         guard let a = base, let b = other.base else { return true }
         return memcmp(a, b, byteCount) == 0

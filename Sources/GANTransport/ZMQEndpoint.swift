@@ -14,9 +14,9 @@ public struct ZMQEndpointOptions {
     /// How long a send may block on a full queue before `TransportError.sendTimeout` (ZMQ_SNDTIMEO).
     public var sendTimeout: Duration
     /// How long `close()` keeps unsent messages (a final shutdown, say) trying to go out (ZMQ_LINGER).
-    public var linger: Duration
+    var linger: Duration
     /// How long a connection may take to finish its ZMTP/CURVE handshake (ZMQ_HANDSHAKE_IVL).
-    public var handshakeTimeout: Duration
+    var handshakeTimeout: Duration
     /// Coordinator only: permit binding a non-loopback address (see `BindAddress`).
     public var allowNonLoopback: Bool
     /// Where drops, refusals and warnings go.
@@ -246,7 +246,7 @@ public final class ZMQRouterEndpoint: MessageEndpoint, @unchecked Sendable {
     public var statistics: EndpointStatistics { core.statistics }
 
     /// CURVE handshakes admitted and refused by the allowed-keys check so far ((0, 0) without CURVE).
-    public var curveCounts: (admitted: Int, refused: Int) { core.zap?.counts ?? (0, 0) }
+    var curveCounts: (admitted: Int, refused: Int) { core.zap?.counts ?? (0, 0) }
 
     public func close() { core.close() }
 }

@@ -13,13 +13,13 @@ public final class CheckpointObserver: TrainingObserver {
     public let keep: Int
     public var logger: Logger?
     /// The step of the last checkpoint written by this observer, and where it went.
-    public private(set) var lastStep: Int?
+    private(set) var lastStep: Int?
     public private(set) var lastPath: String?
     /// Size in bytes and wall time in seconds of the last write (encode + durable write + prune).
-    public private(set) var lastBytes = 0
-    public private(set) var lastSeconds = 0.0
+    private(set) var lastBytes = 0
+    private(set) var lastSeconds = 0.0
     /// The part of `lastSeconds` spent building the bytes in memory (the rest is the durable write).
-    public private(set) var lastEncodeSeconds = 0.0
+    private(set) var lastEncodeSeconds = 0.0
 
     public init(root: String, every: Int, keep: Int, logger: Logger? = nil) {
         precondition(every >= 0 && keep >= 1, "A checkpoint observer needs every ≥ 0 and keep ≥ 1; got \(every), \(keep).")

@@ -15,20 +15,20 @@ public struct TrainingGuards: Sendable {
     public var onNonFinite: NonFinitePolicy = .stop
     /// With `skipStep`, this many skipped steps in a row end the run anyway: a run that yields
     /// nothing but NaN would otherwise go on for its whole length without learning anything.
-    public var maxConsecutiveSkips = 100
+    var maxConsecutiveSkips = 100
     /// Warn when D(x) > 0.99 and D(G(z)) < 0.01 for this many steps in a row (0: never).
     public var saturationWindow = 200
     public init() {}
 }
 
 /// A phase whose summed result holds NaN or infinity.
-public struct NonFiniteError: Error, CustomStringConvertible {
+struct NonFiniteError: Error, CustomStringConvertible {
     /// The step (0-based) whose phase went bad.
     public let step: Int
     public let phase: Phase
     /// What held the non-finite values: "gradients", "BatchNorm statistics", metric names.
     public let parts: [String]
-    public let consecutiveSkips: Int?
+    let consecutiveSkips: Int?
 
     public var description: String {
         let where_ = "step \(step + 1), \(phase == .discriminator ? "D" : "G") phase: non-finite values in \(parts.joined(separator: ", "))"
@@ -45,7 +45,7 @@ extension PhaseLayout {
     /// when all is well. One pass accumulating y − y (y = g² for gradients, x otherwise), which is
     /// 0 for every finite y and NaN otherwise; the parts are looked for only when the pass says
     /// there is something to find.
-    public func nonFiniteParts(_ sum: UnsafePointer<Float>) -> [String] {
+    func nonFiniteParts(_ sum: UnsafePointer<Float>) -> [String] {
         // x − x is 0 for finite x and NaN otherwise, so the sum is 0 exactly when all are finite,
         // in any order: 16 lanes at a time (one long scalar chain took ~1 ms per million floats).
         var lanes = SIMD16<Float>()

@@ -14,16 +14,16 @@ public struct PictureOptions: Sendable {
     /// The memory the frames of one animation may hold (RGB bytes). When a frame would exceed
     /// `maxFrames` or this budget, every other frame is dropped and only every second sample
     /// step is kept from then on, so frames stay evenly spaced over the whole run.
-    public var frameBudgetBytes: Int = 96 << 20
+    var frameBudgetBytes: Int = 96 << 20
     /// How G is run on the fixed latents.
-    public var generatorMode: GeneratorMode = .evaluation
+    var generatorMode: GeneratorMode = .evaluation
     /// Fixed latents per picture: the image grid, the 1-D density and the 2-D scatter plot.
-    public var gridCount = 64
-    public var densityCount = 200
-    public var scatterCount = 1000
+    var gridCount = 64
+    var densityCount = 200
+    var scatterCount = 1000
 
     /// Evaluation or training mode for the fixed-latent forward.
-    public enum GeneratorMode: String, Sendable {
+    enum GeneratorMode: String, Sendable {
         /// BatchNorm uses its running estimates: the samples `gan-sample` and `samples.npy` give
         /// from the same parameters (the default). Early in training the running estimates lag the
         /// batch statistics (PyTorch's momentum 0.1 needs some tens of steps to forget the initial
@@ -75,7 +75,7 @@ public struct PictureOptions: Sendable {
 /// written so far but gets no GIFs (they are assembled at the end); a stop request still writes them.
 public final class PictureObserver: TrainingObserver {
     /// The `a` word of the fixed latents' sampling stream ("PICS" in ASCII).
-    public static let latentStream = StreamKeys.pictures
+    static let latentStream = StreamKeys.pictures
 
     public let directory: String
     public let options: PictureOptions
@@ -83,12 +83,12 @@ public final class PictureObserver: TrainingObserver {
     /// what a picture costs on a busy machine too), the part of it spent encoding PNG/GIF files,
     /// and how many pictures (sample points) that was.
     public private(set) var seconds = 0.0
-    public private(set) var cpuSeconds = 0.0
-    public private(set) var encodeSeconds = 0.0
-    public private(set) var pictureCount = 0
+    private(set) var cpuSeconds = 0.0
+    private(set) var encodeSeconds = 0.0
+    private(set) var pictureCount = 0
     /// The step of the last picture, and of the last sample-step picture (an animation frame).
-    public private(set) var lastPictureStep: Int?
-    public private(set) var lastSampleStep: Int?
+    private(set) var lastPictureStep: Int?
+    private(set) var lastSampleStep: Int?
 
     enum Kind { case images, density, scatter }
     private(set) var kind = Kind.images

@@ -24,7 +24,7 @@ public final class ProgressObserver: TrainingObserver {
     private var lastDraw = -Double.infinity
     private var drawn = false
     /// Lines drawn so far (for tests and diagnostics).
-    public private(set) var redraws = 0
+    private(set) var redraws = 0
 
     public init(interactive: Bool, redrawsPerSecond: Double = 10, columns: Int? = nil,
                 clock: @escaping () -> Double = now,

@@ -19,7 +19,7 @@ public protocol RealSampler: AnyObject {
 }
 
 /// Real samples from a synthetic distribution: stream (seed, data, step, shard).
-public final class SyntheticSampler: RealSampler {
+final class SyntheticSampler: RealSampler {
     public let distribution: SyntheticDistribution
     public let seed: UInt64
     public init(_ distribution: SyntheticDistribution, seed: UInt64) {
@@ -80,7 +80,7 @@ public struct NoiseSampler: LatentSource, Sendable {
 
 /// Real samples from an in-memory image data set, in a per-epoch shuffled order: sample j of
 /// shard k at step t is position k·(B/S) + j of the step's global batch (see `EpochSampler`).
-public final class ImageSampler: RealSampler {
+final class ImageSampler: RealSampler {
     public let dataset: ImageDataset
     public let sampler: EpochSampler
     private var cachedEpoch = -1

@@ -59,7 +59,7 @@ public struct PhaseLayout: Sendable, Equatable {
     }
 
     /// Where the statistics begin, and where the metrics begin.
-    public var statisticsOffset: Int { gradientCount }
+    var statisticsOffset: Int { gradientCount }
     public var metricsOffset: Int { gradientCount + statistics.reduce(0) { $0 + $1.count } }
     public var count: Int { metricsOffset + metrics.count }
 

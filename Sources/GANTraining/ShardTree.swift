@@ -110,7 +110,7 @@ public struct ShardTree: Sendable, Equatable {
 }
 
 /// Why a set of tree nodes cannot be combined.
-public enum ShardTreeError: Error, CustomStringConvertible, Equatable {
+enum ShardTreeError: Error, CustomStringConvertible, Equatable {
     case missingShard(Int)
     public var description: String {
         switch self {

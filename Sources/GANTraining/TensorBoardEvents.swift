@@ -19,10 +19,10 @@ import GANCheckpoint
 // Event with only wall_time and file_version = "brain.Event:2".
 
 /// TFRecord framing: the container format of TensorBoard event files.
-public enum TFRecord {
+enum TFRecord {
     /// The CRC-32C of `bytes`, masked as TFRecord stores it (a CRC of data that itself holds CRCs
     /// is weak, so the stored value is rotated and offset).
-    public static func maskedCRC(_ bytes: [UInt8]) -> UInt32 {
+    static func maskedCRC(_ bytes: [UInt8]) -> UInt32 {
         let c = CRC32C.checksum(bytes)
         return ((c >> 15) | (c << 17)) &+ 0xA282_EAD8
     }
@@ -219,7 +219,7 @@ public enum TensorBoardValue: Equatable, Sendable {
 /// code-generation plugin whose build costs about ten minutes in CI. The bytes are pinned to what
 /// Python's protobuf makes from TensorBoard's own compiled protos (TensorBoardEventsTests), and
 /// TensorBoard's reader checks whole runs (scripts/check-tensorboard.py).
-public struct TensorBoardEvent: Equatable, Sendable {
+struct TensorBoardEvent: Equatable, Sendable {
     /// The file_version of the files SwiftGAN writes (the current format of event.proto).
     public static let fileVersion = "brain.Event:2"
 
@@ -256,7 +256,7 @@ public struct TensorBoardEvent: Equatable, Sendable {
 
     /// The step and the summary tags of an encoded Event (what the resume filter needs), or nil
     /// when the bytes are not a parsable message.
-    public static func stepAndTags(_ data: [UInt8]) -> (step: Int64, tags: [String])? {
+    static func stepAndTags(_ data: [UInt8]) -> (step: Int64, tags: [String])? {
         guard let fields = ProtoReader.fields(data[...]) else { return nil }
         var step: Int64 = 0
         var tags: [String] = []
@@ -278,7 +278,7 @@ public struct TensorBoardEvent: Equatable, Sendable {
 
 /// The size and channel count of a PNG from its IHDR chunk (bytes 16–25), for Summary.Image;
 /// nil when `png` is not a PNG.
-public func pngDimensions(_ png: [UInt8]) -> (width: Int, height: Int, channels: Int)? {
+func pngDimensions(_ png: [UInt8]) -> (width: Int, height: Int, channels: Int)? {
     let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     guard png.count >= 26, Array(png[0..<8]) == signature, Array(png[12..<16]) == Array("IHDR".utf8) else { return nil }
     func be32(_ i: Int) -> Int { Int(png[i]) << 24 | Int(png[i + 1]) << 16 | Int(png[i + 2]) << 8 | Int(png[i + 3]) }

@@ -45,9 +45,9 @@ public final class TensorBoardObserver: TrainingObserver {
     private var keptAtStart: Set<String> = []
 
     /// The tag of the image written for every fixed-z grid.
-    public static let gridTag = "samples/fixed_z"
+    static let gridTag = "samples/fixed_z"
     /// The tag of the config text.
-    public static let configTag = "config"
+    static let configTag = "config"
 
     public init(directory: String, configMarkdown: String?, resuming: Bool) {
         self.directory = directory

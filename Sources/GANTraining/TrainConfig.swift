@@ -11,9 +11,9 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
     case npy, faces, folder, emoji
 
     /// The image source, for image sets (nil for the synthetic targets).
-    public var imageSource: DataSource? { DataSource(rawValue: rawValue) }
+    var imageSource: DataSource? { DataSource(rawValue: rawValue) }
     /// Whether it is a synthetic vector target.
-    public var isSynthetic: Bool { imageSource == nil }
+    var isSynthetic: Bool { imageSource == nil }
     /// The fixed 2-D mixture, for ring8 and grid25.
     public var mixture: SyntheticDistribution? {
         switch self {
@@ -69,14 +69,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// Whether the data set is an image set (not a synthetic vector target).
-    public var isImageDataset: Bool { !dataset.isSynthetic }
+    var isImageDataset: Bool { !dataset.isSynthetic }
 
     /// The image size in effect: `imageSize`, or 64 for dcgan64 (which needs 64×64), else the data
     /// set's own.
-    public var effectiveImageSize: Int? { imageSize ?? (model == .dcgan64 ? 64 : nil) }
+    var effectiveImageSize: Int? { imageSize ?? (model == .dcgan64 ? 64 : nil) }
     /// The DCGAN widths in effect (`ModelConfig.defaultWidth` when unset).
-    public var effectiveNGF: Int { ngf ?? ModelConfig.defaultWidth(model) }
-    public var effectiveNDF: Int { ndf ?? ModelConfig.defaultWidth(model) }
+    var effectiveNGF: Int { ngf ?? ModelConfig.defaultWidth(model) }
+    var effectiveNDF: Int { ndf ?? ModelConfig.defaultWidth(model) }
 
     /// Checks the settings that can be wrong on their own; throws the first problem, naming the
     /// field (the command line maps it to its flag).

@@ -58,7 +58,7 @@ public final class Trainer {
     /// The non-finite and saturation checks.
     public var guards = TrainingGuards()
     /// Steps skipped because a phase was non-finite (`--on-nonfinite skip-step`), this session.
-    public private(set) var skippedSteps = 0
+    private(set) var skippedSteps = 0
     private var metricsFile: FileHandle?
     /// Set by `requestStop()` (e.g. from a signal handler's queue); the loop stops after the
     /// current step. Guarded by a lock: it is written and read on different threads.

@@ -118,7 +118,7 @@ extension TrainingCheckpoint {
     }
 
     /// The number of completed steps a training checkpoint was taken after.
-    public static func storedStep(_ file: SafeTensorsFile) throws -> Int {
+    static func storedStep(_ file: SafeTensorsFile) throws -> Int {
         let text = try file.requireMetadata("step")
         guard let step = Int(text), step >= 0 else {
             throw TrainingCheckpointError(path: file.path, "the \"step\" metadata is \"\(text)\", not a step count")
@@ -146,7 +146,7 @@ extension TrainingCheckpoint {
     /// Checks that `file` can be resumed by a run with `config`: the same numerics-relevant
     /// settings (see `differences`) and at least as many total steps as already done; throws a
     /// `ResumeError` otherwise.
-    public static func checkResumable(_ file: SafeTensorsFile, config: TrainConfig) throws {
+    static func checkResumable(_ file: SafeTensorsFile, config: TrainConfig) throws {
         let stored = try storedConfig(file)
         let diffs = differences(stored: stored, requested: config)
         if !diffs.isEmpty { throw ResumeError(path: file.path, reason: .settingsDiffer(diffs)) }

@@ -30,17 +30,17 @@ import GANCheckpoint
 /// (the last logged numbers as JSON).
 public enum TrainingCheckpoint {
     /// Prefix of the generator's tensors.
-    public static let generatorPrefix = "G."
+    static let generatorPrefix = "G."
     /// Prefix of the discriminator's tensors.
-    public static let discriminatorPrefix = "D."
+    static let discriminatorPrefix = "D."
 
     /// The names of the Adam tensors of network `net` ("G" or "D").
-    public static func optimizerNames(_ net: String) -> (m: String, v: String, step: String) {
+    static func optimizerNames(_ net: String) -> (m: String, v: String, step: String) {
         ("optim.\(net).exp_avg", "optim.\(net).exp_avg_sq", "optim.\(net).step")
     }
 
     /// One tensor of a network's state_dict: a parameter, a float buffer or a batch counter.
-    public enum StateEntry {
+    enum StateEntry {
         case parameter(NamedSlice)
         case buffer(NamedSlice)
         case batchesTracked(index: Int, name: String)
@@ -62,7 +62,7 @@ public enum TrainingCheckpoint {
 
     /// A network's state_dict in PyTorch's order: by layer, parameters then buffers then
     /// `num_batches_tracked`. Names are unprefixed (`main.0.weight`).
-    public static func stateEntries(_ net: Network) -> [StateEntry] {
+    static func stateEntries(_ net: Network) -> [StateEntry] {
         func layer(_ name: String) -> Int {
             // "main.<i>.<rest>": the layer index follows the network's prefix.
             let rest = name.dropFirst(net.prefix.count)
@@ -77,7 +77,7 @@ public enum TrainingCheckpoint {
     }
 
     /// Adds a network's state_dict tensors under `prefix` ("G.", "D." or "" for a plain export).
-    public static func addNetwork(_ net: Network, prefix: String, to w: inout SafeTensorsWriter) {
+    static func addNetwork(_ net: Network, prefix: String, to w: inout SafeTensorsWriter) {
         for e in stateEntries(net) {
             switch e {
             case .parameter(let s):
@@ -92,7 +92,7 @@ public enum TrainingCheckpoint {
     }
 
     /// Every tensor name and shape a full training checkpoint of `model` holds, in file order.
-    public static func expectedTensors(_ model: GANModel) -> [(name: String, shape: [Int])] {
+    static func expectedTensors(_ model: GANModel) -> [(name: String, shape: [Int])] {
         var out: [(name: String, shape: [Int])] = []
         for (p, net) in [(generatorPrefix, model.generator), (discriminatorPrefix, model.discriminator)] {
             out += stateEntries(net).map { (p + $0.name, $0.shape) }
@@ -116,7 +116,7 @@ public enum TrainingCheckpoint {
     }
 
     /// The metadata entry holding the numerics fingerprint of the run (JSON).
-    public static let numericsKey = "numerics"
+    static let numericsKey = "numerics"
 
     /// The metadata of a checkpoint of `setup`'s run after `step` completed steps.
     public static func metadata(setup: RunSetup, step: Int, metrics: [String: Float] = [:]) -> [String: String] {
@@ -140,7 +140,7 @@ public enum TrainingCheckpoint {
     }
 
     /// A writer holding the complete training state: both networks, both Adam states, metadata.
-    public static func makeWriter(setup: RunSetup, server: ParameterServer, step: Int) -> SafeTensorsWriter {
+    static func makeWriter(setup: RunSetup, server: ParameterServer, step: Int) -> SafeTensorsWriter {
         var w = SafeTensorsWriter(metadata: metadata(setup: setup, step: step, metrics: server.metrics))
         addNetwork(setup.model.generator, prefix: generatorPrefix, to: &w)
         addNetwork(setup.model.discriminator, prefix: discriminatorPrefix, to: &w)
@@ -155,7 +155,7 @@ public enum TrainingCheckpoint {
 
     /// The names of the state's float tensors that hold NaN or infinity (empty when all is
     /// finite): parameters, BatchNorm buffers and Adam moments of both networks.
-    public static func nonFiniteState(model: GANModel, server: ParameterServer) -> [String] {
+    static func nonFiniteState(model: GANModel, server: ParameterServer) -> [String] {
         func finite(_ p: UnsafePointer<Float>, _ n: Int) -> Bool {
             var acc: Float = 0
             for i in 0..<n { acc += p[i] - p[i] }

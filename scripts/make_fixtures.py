@@ -4,12 +4,16 @@
 Usage (a development tool only; SwiftGAN never needs Python at run time):
 
     pip install torch numpy
-    python3 scripts/make_fixtures.py
+    python3 scripts/make_fixtures.py                 # every fixture
+    python3 scripts/make_fixtures.py --only CASE...  # only these layer cases (folders below)
 
 Run from anywhere: paths are relative to the repository root (the parent of this script's
 folder). The script deletes and rewrites every fixture folder listed below; the output is
 deterministic (torch.manual_seed per case, float32, CPU, single thread), so rerunning it on the
-same PyTorch version gives the same bytes and a clean `git diff`.
+same PyTorch version gives the same bytes and a clean `git diff`. Another PyTorch version may
+change the last bits of some existing fixtures (torch 2.13 CPU does, e.g. linear, tanh and the
+training steps); to add a case without touching the others, write only it with --only. Every
+case seeds torch itself, so leaving cases out does not change the ones written.
 
 Format: one folder per case, holding float32 `.npy` files (np.save, C order, little endian) and a
 `meta.json` with the case's hyperparameters. Shapes include the batch dimension.
@@ -26,10 +30,13 @@ Tests/GANLayersTests/Fixtures/<case>/           one layer, forward and backward
     grad_bias.npy    dL/dbias
     BatchNorm also: running_mean.npy, running_var.npy (before the forward) and
     running_mean_after.npy, running_var_after.npy (after it; unchanged in eval mode), and
-    meta "num_batches_tracked_after".
+    meta "num_batches_tracked_after". The wide BatchNorm training cases (batchnorm*_c11_train,
+    batchnorm*_c16_train) also hold batch_mean.npy and batch_var.npy: the batch mean and the
+    unbiased batch variance (float64 from x, then float32), the statistics the layer reports.
   Cases: linear, linear_nobias, conv2d, conv2d_rect, conv2d_s2p0, conv_transpose2d,
   conv_transpose2d_nobias, conv_transpose2d_1x1, batchnorm2d_train, batchnorm2d_eval,
-  batchnorm1d_train, batchnorm1d_eval, relu, leaky_relu, tanh, sigmoid.
+  batchnorm1d_train, batchnorm1d_eval, batchnorm{2d,1d}_{c11,c16}_{train,eval} (11 channels: one
+  SIMD block of 8 and 3 scalar channels; 16: two blocks), relu, leaky_relu, tanh, sigmoid.
 
 Tests/GANLayersTests/Fixtures/losses/
     logits.npy                 [n] logits, including ±100, ±30, 0 and small values
@@ -65,6 +72,7 @@ Tests/GANTrainingTests/Fixtures/{mlp_step_minimax, mlp_step_nonsaturating, mlp_s
     D_after.<name>.npy
 """
 
+import argparse
 import json
 import os
 import shutil
@@ -81,6 +89,13 @@ TRAINING = os.path.join(ROOT, "Tests", "GANTrainingTests", "Fixtures")
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float32)
+
+# Layer case names to write (--only); None: every fixture.
+ONLY = None
+
+
+def wanted(name):
+    return ONLY is None or name in ONLY
 
 
 # ----------------------------------------------------------------------------------------------
@@ -110,6 +125,8 @@ def save_json(folder, name, obj):
 
 def layer_case(name, seed, module, x, meta, training=True):
     """Runs `module` forward on x and backward with a random dy; saves everything."""
+    if not wanted(name):
+        return
     folder = fresh_dir(os.path.join(LAYERS, name))
     torch.manual_seed(seed + 1000)
     module.train(training)
@@ -197,6 +214,51 @@ def make_layer_fixtures():
     bn("batchnorm2d_eval", 10, 2, 3, 4, [3, 3], False)
     bn("batchnorm1d_train", 11, 1, 5, 6, [], True)
     bn("batchnorm1d_eval", 12, 1, 5, 6, [], False)
+
+    # Wide BatchNorm: BatchNorm.swift runs blocks of 8 channels in SIMD lanes and the rest of the
+    # channels (and evaluation-mode forward) in a scalar path. 11 channels = one block + 3 scalar
+    # channels, 16 = two blocks. Each channel gets its own mean and scale, so that a lane reading
+    # or writing a neighbour's channel shows; the batch statistics are saved too (batch_mean.npy,
+    # batch_var.npy: the mean and the unbiased variance the layer reports), since the running
+    # estimates see them only through momentum.
+    def bn_wide(name, seed, dims, n, c, spatial, training):
+        torch.manual_seed(seed)
+        m = nn.BatchNorm2d(c) if dims == 2 else nn.BatchNorm1d(c)
+        with torch.no_grad():
+            m.weight.copy_(1 + 0.5 * torch.randn(c))
+            m.bias.copy_(0.3 * torch.randn(c))
+            m.running_mean.copy_(0.5 * torch.randn(c))
+            m.running_var.copy_(0.5 + torch.rand(c))
+            m.num_batches_tracked.fill_(0)
+        centre = 2.0 * torch.randn(c)
+        scale = 0.5 + 2.0 * torch.rand(c)
+        view = [1, c] + [1] * len(spatial)
+        x = torch.randn(*([n, c] + spatial)) * scale.view(view) + centre.view(view)
+        running_mean, running_var = m.running_mean.clone(), m.running_var.clone()
+        layer_case(name, seed, m, x,
+                   {"layer": "batchnorm", "dimensions": dims, "num_features": c, "eps": m.eps,
+                    "momentum": m.momentum}, training=training)
+        folder = os.path.join(LAYERS, name)
+        if training and wanted(name):
+            dims_reduced = [0] + [2 + i for i in range(len(spatial))]
+            x64 = x.double()
+            batch_mean = x64.mean(dim=dims_reduced)
+            batch_var = x64.var(dim=dims_reduced, unbiased=True)
+            # The same statistics PyTorch folded into its running estimates.
+            mom = m.momentum
+            assert torch.allclose(m.running_mean.double(), (1 - mom) * running_mean.double() + mom * batch_mean, atol=1e-6)
+            assert torch.allclose(m.running_var.double(), (1 - mom) * running_var.double() + mom * batch_var, atol=1e-6)
+            save(folder, "batch_mean", batch_mean)
+            save(folder, "batch_var", batch_var)
+
+    bn_wide("batchnorm2d_c11_train", 60, 2, 4, 11, [5, 3], True)
+    bn_wide("batchnorm2d_c11_eval", 61, 2, 4, 11, [5, 3], False)
+    bn_wide("batchnorm2d_c16_train", 62, 2, 4, 16, [5, 3], True)
+    bn_wide("batchnorm2d_c16_eval", 63, 2, 4, 16, [5, 3], False)
+    bn_wide("batchnorm1d_c11_train", 64, 1, 6, 11, [], True)
+    bn_wide("batchnorm1d_c11_eval", 65, 1, 6, 11, [], False)
+    bn_wide("batchnorm1d_c16_train", 66, 1, 6, 16, [], True)
+    bn_wide("batchnorm1d_c16_eval", 67, 1, 6, 16, [], False)
 
     # Activations
     torch.manual_seed(13)
@@ -439,6 +501,18 @@ def total_size(paths):
 
 
 def main():
+    global ONLY
+    parser = argparse.ArgumentParser(description="Writes SwiftGAN's PyTorch reference fixtures.")
+    parser.add_argument("--only", nargs="+", metavar="CASE",
+                        help="write only these layer cases (folders under Tests/GANLayersTests/Fixtures)")
+    args = parser.parse_args()
+    if args.only:
+        ONLY = set(args.only)
+        make_layer_fixtures()
+        missing = [n for n in sorted(ONLY) if not os.path.isdir(os.path.join(LAYERS, n))]
+        assert not missing, f"no such layer case: {missing}"
+        print(f"layer cases written: {', '.join(sorted(ONLY))} (torch {torch.__version__})")
+        return
     make_layer_fixtures()
     make_loss_fixtures()
     make_adam_fixtures()

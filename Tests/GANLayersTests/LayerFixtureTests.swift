@@ -13,9 +13,18 @@ import GANTensor
 final class LayerFixtureTests: XCTestCase {
     static let tolerance = 1e-4
 
-    static let cases = ["linear", "linear_nobias", "conv2d", "conv2d_rect", "conv2d_s2p0",
+    /// BatchNorm with 11 channels (one SIMD block of 8 channels, then 3 scalar channels) and 16
+    /// (two blocks), in both modes: the other BatchNorm cases have fewer than 8 channels, so only these
+    /// reach BatchNorm's 8-wide paths. The train cases also hold the batch statistics.
+    static let wideBatchNormCases = ["batchnorm2d_c11_train", "batchnorm2d_c11_eval",
+                                     "batchnorm2d_c16_train", "batchnorm2d_c16_eval",
+                                     "batchnorm1d_c11_train", "batchnorm1d_c11_eval",
+                                     "batchnorm1d_c16_train", "batchnorm1d_c16_eval"]
+
+    static let cases: [String] = ["linear", "linear_nobias", "conv2d", "conv2d_rect", "conv2d_s2p0",
                         "conv_transpose2d", "conv_transpose2d_nobias", "conv_transpose2d_1x1",
                         "batchnorm2d_train", "batchnorm2d_eval", "batchnorm1d_train", "batchnorm1d_eval",
+                        ] + wideBatchNormCases + [
                         "relu", "leaky_relu", "tanh", "sigmoid"]
 
     /// Builds the layer a fixture's meta.json describes.
@@ -88,6 +97,13 @@ final class LayerFixtureTests: XCTestCase {
         ws.input.copy(from: x)
         ws.forward(training: training)
         result.errors["y"] = maxRelativeError(ws.output.array, y.array)
+        // The batch mean and unbiased variance the layer reports ([mean C, var C] of the one
+        // layer), where the fixture has them.
+        if let bn = layer as? BatchNorm, training, Fixtures.exists(folder, "batch_mean") {
+            let st = ws.statistics.array, c = bn.numFeatures
+            result.errors["batch_mean"] = maxRelativeError(Array(st[0..<c]), try Fixtures.tensor(folder, "batch_mean").array)
+            result.errors["batch_var"] = maxRelativeError(Array(st[c..<2 * c]), try Fixtures.tensor(folder, "batch_var").array)
+        }
 
         // Gradients accumulate: start from garbage, zero, then backward.
         ws.gradients.fill(123)
@@ -127,6 +143,19 @@ final class LayerFixtureTests: XCTestCase {
         print("max relative error vs PyTorch per case: " + report.joined(separator: ", "))
     }
 
+    /// The wide BatchNorm cases compare everything the narrow ones do, plus the batch statistics
+    /// in training mode; prints each compared tensor's error.
+    func testWideBatchNormMatchesPyTorch() throws {
+        for name in Self.wideBatchNormCases {
+            let r = try Self.run(name)
+            XCTAssertEqual(r.failures, [], "\(name): \(r.errors.sorted { $0.key < $1.key })")
+            var compared: Set<String> = ["y", "dx", "grad_weight", "grad_bias", "running_mean", "running_var", "num_batches_tracked"]
+            if name.hasSuffix("_train") { compared.formUnion(["batch_mean", "batch_var"]) }
+            XCTAssertEqual(Set(r.errors.keys), compared, name)
+            print("\(name): " + r.errors.sorted { $0.key < $1.key }.map { String(format: "%@ %.2e", $0.key, $0.value) }.joined(separator: ", "))
+        }
+    }
+
     func testEveryFixtureFolderIsCovered() throws {
         let folders = try FileManager.default.contentsOfDirectory(atPath: Fixtures.root.path)
             .filter { !$0.hasPrefix(".") && $0 != "losses" }
@@ -137,7 +166,8 @@ final class LayerFixtureTests: XCTestCase {
     /// largest-magnitude element of a computed gradient by (1 + 1e-3) and the case must fail.
     func testComparisonCatchesAPerturbedGradient() throws {
         XCTAssertEqual(try Self.run("conv2d").failures, [])
-        for (name, tensor) in [("conv2d", "0.weight"), ("batchnorm2d_train", "0.bias"), ("conv_transpose2d", "input")] {
+        for (name, tensor) in [("conv2d", "0.weight"), ("batchnorm2d_train", "0.bias"), ("conv_transpose2d", "input"),
+                               ("batchnorm2d_c16_train", "0.weight"), ("batchnorm1d_c11_train", "input")] {
             let r = try Self.run(name) { net, ws in
                 let g = tensor == "input" ? ws.inputGradient : ws.gradient(tensor)!
                 var k = 0

@@ -129,13 +129,16 @@ struct GANBench: ParsableCommand {
 
         for _ in 0..<warmup { _ = try iteration() }
         // Clocks start after the warm-up, when every shard's workspaces exist.
-        let clocks: [(net: String, clock: LayerClock, network: Network)] = layers ? computer.workspaces.flatMap { w in
-            [("G", LayerClock(layers: gan.generator.layers.count), gan.generator),
-             ("D", LayerClock(layers: gan.discriminator.layers.count), gan.discriminator)].map { (net, clock, network) in
-                (net == "G" ? w.generator : w.discriminator).clock = clock
-                return (net, clock, network)
+        var generatorClocks: [LayerClock] = [], discriminatorClocks: [LayerClock] = []
+        if layers {
+            for w in computer.workspaces {
+                let g = LayerClock(layers: gan.generator.layers.count), d = LayerClock(layers: gan.discriminator.layers.count)
+                w.generator.clock = g
+                w.discriminator.clock = d
+                generatorClocks.append(g)
+                discriminatorClocks.append(d)
             }
-        } : []
+        }
         var total: [Double] = [], cpu: [Double] = [], dPhase: [Double] = [], gPhase: [Double] = [], adam: [Double] = []
         for _ in 0..<repeats {
             var d = 0.0, ad = 0.0, g = 0.0, ag = 0.0
@@ -164,7 +167,8 @@ struct GANBench: ParsableCommand {
         // for G's loss) and backward three times.
         let gForward = gan.generator.multiplyAddsPerLayer.map { 2 * Double($0) * Double(batch) }
         let dForward = gan.discriminator.multiplyAddsPerLayer.map { 2 * Double($0) * Double(batch) }
-        let flop = 3 * gForward.reduce(0, +) + 9 * dForward.reduce(0, +)
+        let passes = (g: 1.0, d: 3.0)   // forward (and backward) passes per iteration
+        let flop = 3 * passes.g * gForward.reduce(0, +) + 3 * passes.d * dForward.reduce(0, +)
         let msMedian = median(total)
 
         // Memory by role, against the process's peak resident set.
@@ -193,16 +197,16 @@ struct GANBench: ParsableCommand {
             ("mem_sum_mb", mb(sum)), ("rss_base_mb", mb(baseRSS)), ("rss_peak_mb", mb(peakRSSBytes())),
         ]
         // Per layer: ms per iteration summed over shards (CPU time in the layer), and its FLOP.
-        for (net, forward) in [("G", gForward), ("D", dForward)] {
-            let network = net == "G" ? gan.generator : gan.discriminator
-            let passes = net == "G" ? 1.0 : 3.0
-            for i in network.layers.indices {
-                let f = clocks.filter { $0.net == net }.reduce(UInt64(0)) { $0 + $1.clock.forwardNanoseconds[i] }
-                let b = clocks.filter { $0.net == net }.reduce(UInt64(0)) { $0 + $1.clock.backwardNanoseconds[i] }
-                guard layers else { break }
-                let perIt = 1e-6 / Double(iters * repeats)
-                print("layer net=\(net) index=\(i) fwd_ms=\(fmt(Double(f) * perIt)) bwd_ms=\(fmt(Double(b) * perIt)) "
-                    + "gflop=\(String(format: "%.4f", 3 * passes * forward[i] / 1e9)) name=\(network.layers[i].summary.replacingOccurrences(of: " ", with: ""))")
+        if layers {
+            let perIteration = 1e-6 / Double(iters * repeats)
+            for (net, network, clocks, forward, n) in [("G", gan.generator, generatorClocks, gForward, passes.g),
+                                                      ("D", gan.discriminator, discriminatorClocks, dForward, passes.d)] {
+                for i in network.layers.indices {
+                    let f = clocks.reduce(UInt64(0)) { $0 + $1.forwardNanoseconds[i] }
+                    let b = clocks.reduce(UInt64(0)) { $0 + $1.backwardNanoseconds[i] }
+                    print("layer net=\(net) index=\(i) fwd_ms=\(fmt(Double(f) * perIteration)) bwd_ms=\(fmt(Double(b) * perIteration)) "
+                        + "gflop=\(String(format: "%.4f", 3 * n * forward[i] / 1e9)) name=\(network.layers[i].summary.replacingOccurrences(of: " ", with: ""))")
+                }
             }
         }
         if json {

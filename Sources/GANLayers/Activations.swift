@@ -6,12 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Stores the 16 lanes of `v` at `p` (unaligned).
-@inline(__always)
-func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-}
-
 /// max(0, x).
 public final class ReLU: Layer {
     public init() {}
@@ -29,9 +23,9 @@ public final class ReLU: Layer {
         let n = c.x.count, body = n - n % 16
         var i = 0
         while i < body {
-            let xv = SIMD16<Float>(UnsafeBufferPointer(start: x + i, count: 16))
-            let dv = SIMD16<Float>(UnsafeBufferPointer(start: d + i, count: 16))
-            store(dv.replacing(with: 0, where: .!(xv .> 0)), o + i)
+            let xv = (x + i).lanes()
+            let dv = (d + i).lanes()
+            (o + i).storeLanes(dv.replacing(with: 0, where: .!(xv .> 0)))
             i += 16
         }
         while i < n { o[i] = x[i] > 0 ? d[i] : 0; i += 1 }
@@ -49,8 +43,8 @@ public final class LeakyReLU: Layer {
         let n = c.x.count, body = n - n % 16
         var i = 0
         while i < body {
-            let xv = SIMD16<Float>(UnsafeBufferPointer(start: x + i, count: 16))
-            store((a * xv).replacing(with: xv, where: xv .> 0), y + i)
+            let xv = (x + i).lanes()
+            (y + i).storeLanes((a * xv).replacing(with: xv, where: xv .> 0))
             i += 16
         }
         while i < n { y[i] = x[i] > 0 ? x[i] : a * x[i]; i += 1 }
@@ -61,9 +55,9 @@ public final class LeakyReLU: Layer {
         let n = c.x.count, body = n - n % 16
         var i = 0
         while i < body {
-            let xv = SIMD16<Float>(UnsafeBufferPointer(start: x + i, count: 16))
-            let dv = SIMD16<Float>(UnsafeBufferPointer(start: d + i, count: 16))
-            store((a * dv).replacing(with: dv, where: xv .> 0), o + i)
+            let xv = (x + i).lanes()
+            let dv = (d + i).lanes()
+            (o + i).storeLanes((a * dv).replacing(with: dv, where: xv .> 0))
             i += 16
         }
         while i < n { o[i] = x[i] > 0 ? d[i] : a * d[i]; i += 1 }

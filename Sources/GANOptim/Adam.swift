@@ -63,17 +63,17 @@ public final class Adam {
             let lo = count * k / chunks, hi = count * (k + 1) / chunks
             var i = lo
             let body = lo + (hi - lo) / 16 * 16
-            let wv = SIMD16<Float>(repeating: w), ow = SIMD16<Float>(repeating: 1 - w)
+            let wv = Lanes(repeating: w), ow = Lanes(repeating: 1 - w)
             while i < body {
-                let g = Self.load(gradient + i)
-                var mv = Self.load(mp + i), vv = Self.load(vp + i)
+                let g = (gradient + i).lanes()
+                var mv = (mp + i).lanes(), vv = (vp + i).lanes()
                 // m.lerp_(g, 1 − β₁), with PyTorch's two-branch lerp so the bits follow it closely.
                 mv = w < 0.5 ? mv + wv * (g - mv) : g - (g - mv) * ow
                 vv = vv * b2 + c2 * g * g
                 let denom = vv.squareRoot() / bc2Sqrt + e
                 // addcdiv_(m, denom, value: −step_size) computes p + (value · m) / denom.
-                let p = Self.load(parameters + i) + (-stepSize * mv) / denom
-                Self.store(mv, mp + i); Self.store(vv, vp + i); Self.store(p, parameters + i)
+                let p = (parameters + i).lanes() + (-stepSize * mv) / denom
+                (mp + i).storeLanes(mv); (vp + i).storeLanes(vv); (parameters + i).storeLanes(p)
                 i += 16
             }
             while i < hi {
@@ -85,16 +85,6 @@ public final class Adam {
                 i += 1
             }
         }
-    }
-
-    @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-    @inline(__always) private static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-    @inline(__always) private static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 
     /// The double a hyperparameter was written as: a Float's shortest description is its decimal

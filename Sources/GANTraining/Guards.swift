@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import GANTensor
 
 /// What a run does when a phase's summed result holds a NaN or an infinity.
 public enum NonFinitePolicy: String, Sendable, CaseIterable, Codable {
@@ -48,15 +49,15 @@ extension PhaseLayout {
     func nonFiniteParts(_ sum: UnsafePointer<Float>) -> [String] {
         // x − x is 0 for finite x and NaN otherwise, so the sum is 0 exactly when all are finite,
         // in any order: 16 lanes at a time (one long scalar chain took ~1 ms per million floats).
-        var lanes = SIMD16<Float>()
+        var partial = Lanes()
         var i = 0
         while i + 16 <= gradientCount {
-            let y = UnsafeRawPointer(sum + i).loadUnaligned(as: SIMD16<Float>.self)
+            let y = (sum + i).lanes()
             let y2 = y * y
-            lanes += y2 - y2
+            partial += y2 - y2
             i += 16
         }
-        var acc = lanes.sum()
+        var acc = partial.sum()
         while i < gradientCount { let y = sum[i] * sum[i]; acc += y - y; i += 1 }
         for i in gradientCount..<count { acc += sum[i] - sum[i] }
         if acc == 0 { return [] }

@@ -34,8 +34,7 @@ public final class ParameterServer {
         let s = Float(shardCount)
         var i = 0
         while i + 16 <= layout.count {
-            let v = UnsafeRawPointer(sum + i).loadUnaligned(as: SIMD16<Float>.self) / s
-            UnsafeMutableRawPointer(sum + i).storeBytes(of: v, as: SIMD16<Float>.self)
+            (sum + i).storeLanes((sum + i).lanes() / s)
             i += 16
         }
         while i < layout.count { sum[i] /= s; i += 1 }

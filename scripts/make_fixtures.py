@@ -193,8 +193,9 @@ def make_layer_fixtures():
     # DCGAN-64's first layer shape: a 1×1 "image" of nz channels to 4×4.
     convt("conv_transpose2d_1x1", 8, 2, 8, 5, 1, 1, 4, 1, 0, False)
 
-    # BatchNorm: non-unit affine parameters and non-trivial running statistics.
-    def bn(name, seed, dims, n, c, spatial, training):
+    # BatchNorm: non-unit affine parameters and non-trivial running statistics, drawn first after
+    # seeding (so every case's random numbers follow from its seed alone).
+    def bn_module(seed, dims, c):
         torch.manual_seed(seed)
         m = nn.BatchNorm2d(c) if dims == 2 else nn.BatchNorm1d(c)
         with torch.no_grad():
@@ -203,12 +204,19 @@ def make_layer_fixtures():
             m.running_mean.copy_(0.5 * torch.randn(c))
             m.running_var.copy_(0.5 + torch.rand(c))
             m.num_batches_tracked.fill_(0)
-        # Non-zero mean and non-unit scale per channel, so that the normalisation matters.
-        shape = [n, c] + spatial
-        x = torch.randn(*shape) * 2.0 + 0.7
+        return m
+
+    def bn_case(name, seed, m, x, dims, c, training):
         layer_case(name, seed, m, x,
                    {"layer": "batchnorm", "dimensions": dims, "num_features": c, "eps": m.eps,
                     "momentum": m.momentum}, training=training)
+
+    def bn(name, seed, dims, n, c, spatial, training):
+        m = bn_module(seed, dims, c)
+        # Non-zero mean and non-unit scale per channel, so that the normalisation matters.
+        shape = [n, c] + spatial
+        x = torch.randn(*shape) * 2.0 + 0.7
+        bn_case(name, seed, m, x, dims, c, training)
 
     bn("batchnorm2d_train", 9, 2, 3, 4, [3, 3], True)
     bn("batchnorm2d_eval", 10, 2, 3, 4, [3, 3], False)
@@ -222,22 +230,13 @@ def make_layer_fixtures():
     # batch_var.npy: the mean and the unbiased variance the layer reports), since the running
     # estimates see them only through momentum.
     def bn_wide(name, seed, dims, n, c, spatial, training):
-        torch.manual_seed(seed)
-        m = nn.BatchNorm2d(c) if dims == 2 else nn.BatchNorm1d(c)
-        with torch.no_grad():
-            m.weight.copy_(1 + 0.5 * torch.randn(c))
-            m.bias.copy_(0.3 * torch.randn(c))
-            m.running_mean.copy_(0.5 * torch.randn(c))
-            m.running_var.copy_(0.5 + torch.rand(c))
-            m.num_batches_tracked.fill_(0)
+        m = bn_module(seed, dims, c)
         centre = 2.0 * torch.randn(c)
         scale = 0.5 + 2.0 * torch.rand(c)
         view = [1, c] + [1] * len(spatial)
         x = torch.randn(*([n, c] + spatial)) * scale.view(view) + centre.view(view)
         running_mean, running_var = m.running_mean.clone(), m.running_var.clone()
-        layer_case(name, seed, m, x,
-                   {"layer": "batchnorm", "dimensions": dims, "num_features": c, "eps": m.eps,
-                    "momentum": m.momentum}, training=training)
+        bn_case(name, seed, m, x, dims, c, training)
         folder = os.path.join(LAYERS, name)
         if training and wanted(name):
             dims_reduced = [0] + [2 + i for i in range(len(spatial))]

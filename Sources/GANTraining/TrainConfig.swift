@@ -24,6 +24,12 @@ public enum DatasetName: String, Codable, CaseIterable, Sendable {
     }
 }
 
+/// Logs and error messages name a data set as its flag is spelled (`fashion-mnist`), so a hint
+/// such as "--dataset \(name)" can be pasted back; the case name (`fashionMNIST`) is not a flag value.
+extension DatasetName: CustomStringConvertible {
+    public var description: String { rawValue }
+}
+
 /// Everything that defines a training run. A run is a pure function of this configuration:
 /// the same config gives the same bits, on one process or many.
 public struct TrainConfig: Codable, Equatable, Sendable {

@@ -27,6 +27,10 @@ final class DuplicateStopSignalTests: XCTestCase {
         while !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("dcgan28 on fashion-mnist") && p.process.isRunning && Date() < ready {
             usleep(5_000)
         }
+        // Without this the wait above could time out unnoticed and the test would signal at a
+        // moment it did not choose (the set-up line once named the data set "fashionMNIST").
+        XCTAssertTrue(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("dcgan28 on fashion-mnist"),
+                      "no set-up line within 30 s: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         usleep(300_000)
         kill(p.process.processIdentifier, SIGTERM)
         // Two signals sent before the first is handled merge into one; the second must come after
